@@ -1,0 +1,36 @@
+//! Chapter 1, *Concurrency vs parallelism*: five jobs that wait and five jobs
+//! that compute, run seven ways.
+//!
+//! - Jobs: a blocking sleep ([`blocking_sleep`]), two async sleeps
+//!   ([`tokio_sleep`], [`smol_sleep`]) and a counting loop ([`count_to`]).
+//! - Runners, generic over the job: [`run_sequential`], [`run_on_threads`],
+//!   [`run_on_rayon`] / [`run_on_rayon_pool`], [`await_one_by_one`],
+//!   [`run_tokio_tasks`], [`run_spawn_blocking`], [`run_smol_tasks`].
+//! - [`Variant`]: one row of the timing table, with the lower bound each can
+//!   reach ([`Variant::sleep_bound`], [`Variant::cpu_bound`]).
+//! - [`time_variant`]: runs one variant on one [`Workload`] and times it.
+//! - [`ConcurrencyGauge`]: counts jobs in flight, for tests that check overlap
+//!   by behaviour rather than by the clock.
+//! - [`TimingReport`]: the JSON the `ch01_five_jobs` example prints.
+//!
+//! async-std, the third runtime of the source material, is discontinued
+//! upstream; smol is its successor and stands in for it here.
+
+mod gauge;
+mod jobs;
+mod report;
+mod runners;
+mod timing;
+mod variants;
+
+pub use gauge::{ConcurrencyGauge, InFlight, JobThread};
+pub use jobs::{blocking_sleep, count_to, smol_sleep, tokio_sleep};
+pub use report::{Timing, TimingReport, TimingRow, milliseconds};
+pub use runners::{
+    await_one_by_one, run_on_rayon, run_on_rayon_pool, run_on_threads, run_sequential,
+    run_smol_tasks, run_spawn_blocking, run_tokio_tasks,
+};
+pub use timing::{
+    CpuCalibration, Scenario, Workload, available_cores, calibrate_count_to, median, time_variant,
+};
+pub use variants::{TOKIO_MAX_BLOCKING_THREADS, Variant};

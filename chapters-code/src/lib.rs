@@ -1,0 +1,8 @@
+//! Every Rust snippet of *Async versus Parallelism in Rust*, the book.
+//!
+//! Each chapter is one module. The book shows parts of these files through
+//! mdBook anchors (`// ANCHOR: name` … `// ANCHOR_END: name`), so what a reader
+//! sees is exactly what `cargo test` compiles and runs.
+#![deny(missing_docs)]
+
+pub mod ch01_concurrency_vs_parallelism;

@@ -1,0 +1,516 @@
+//! Slide decks generated from the chapters, for workshops.
+//!
+//! Each chapter page becomes a Marp deck in `slides/`: the `#` title and every
+//! `##`/`###` heading start a slide, includes are expanded (the deck shows the
+//! same code as the book), and a chapter's speaker notes come from blocks that
+//! also render in the book as a collapsed section:
+//!
+//! ```text
+//! ## Two kinds of waiting
+//!
+//! <details class="notes">
+//! <summary>Speaker notes · 10 min</summary>
+//!
+//! Ask who has waited for a kettle and a toaster at the same time.
+//!
+//! </details>
+//! ```
+//!
+//! Every `##` section carries such a block, and its minutes feed the generated
+//! workshop schedule.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::{Mode, display_path, generated_marker};
+
+/// The command that regenerates the decks and the schedule.
+pub const COMMAND: &str = "cargo xtask slides";
+
+/// Where the Marp decks are written, relative to the repository root.
+pub const DECKS_DIR: &str = "slides";
+
+/// The generated schedule page, relative to the repository root.
+pub const SCHEDULE: &str = "src/generated/workshop-schedule.md";
+
+const NOTES_START: &str = "<details class=\"notes\">";
+const NOTES_END: &str = "</details>";
+
+/// One chapter of the book that gets a deck.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chapter {
+    /// The page, relative to the repository root (`src/ch01-….md`).
+    pub page: PathBuf,
+    /// The deck's name, also its file stem (`ch01-concurrency-vs-parallelism`).
+    pub deck: String,
+}
+
+/// The chapters listed in `src/SUMMARY.md` whose page name starts with `chNN`
+/// (a page `chNN-topic.md`, or `chNN-topic/index.md` for a folder of pages).
+/// Draft chapters (empty links) have no page yet and get no deck.
+pub fn chapters(root: &Path) -> Result<Vec<Chapter>> {
+    let summary_path = root.join("src/SUMMARY.md");
+    let summary = std::fs::read_to_string(&summary_path)
+        .with_context(|| format!("reading {}", summary_path.display()))?;
+    let mut chapters = Vec::new();
+    for line in summary.lines() {
+        let Some((_, rest)) = line.split_once("](") else {
+            continue;
+        };
+        let Some((link, _)) = rest.split_once(')') else {
+            continue;
+        };
+        let link = Path::new(link.trim());
+        let name = match link.file_stem().and_then(|stem| stem.to_str()) {
+            Some("index") => link
+                .parent()
+                .and_then(|folder| folder.file_name())
+                .and_then(|name| name.to_str()),
+            other => other,
+        };
+        if let Some(name) = name.filter(|name| is_chapter_name(name)) {
+            chapters.push(Chapter {
+                page: Path::new("src").join(link),
+                deck: name.to_string(),
+            });
+        }
+    }
+    Ok(chapters)
+}
+
+fn is_chapter_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    name.starts_with("ch")
+        && bytes.len() > 4
+        && bytes[2].is_ascii_digit()
+        && bytes[3].is_ascii_digit()
+}
+
+/// Finds a chapter by its number or name (`ch01`, `1`, `ch01-concurrency-vs-parallelism`);
+/// an unknown name is an error that lists the valid ones.
+pub fn find_chapter(root: &Path, wanted: &str) -> Result<Chapter> {
+    let chapters = chapters(root)?;
+    let number = wanted.trim_start_matches("ch");
+    let found = chapters.iter().find(|chapter| {
+        chapter.deck == wanted
+            || chapter.deck.split('-').next() == Some(wanted)
+            || number
+                .parse::<u32>()
+                .is_ok_and(|n| chapter.deck[2..4].parse::<u32>() == Ok(n))
+    });
+    match found {
+        Some(chapter) => Ok(chapter.clone()),
+        None => {
+            let valid: Vec<&str> = chapters
+                .iter()
+                .map(|chapter| chapter.deck.as_str())
+                .collect();
+            bail!(
+                "unknown chapter `{wanted}`: the written chapters are {}",
+                valid.join(", ")
+            )
+        }
+    }
+}
+
+/// A slide: the heading that opened it, its body, and its speaker notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slide {
+    /// The heading line as written (`## Two kinds of waiting`).
+    pub heading: String,
+    /// 1-based line of the heading in the chapter page.
+    pub line: usize,
+    /// The markdown between the heading and the next one, notes removed.
+    pub body: String,
+    /// The speaker notes, if the section has a notes block.
+    pub notes: Option<Notes>,
+}
+
+/// A notes block: what the instructor says and how long the section takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notes {
+    /// Estimated minutes for the section.
+    pub minutes: u32,
+    /// The notes' markdown.
+    pub text: String,
+}
+
+/// Splits a chapter page into slides. `page` names the file in errors.
+/// Errors: a notes block without `</details>` or without minutes in its
+/// summary, two notes blocks in one section, or a `##` section without notes.
+pub fn split_slides(page: &str, markdown: &str) -> Result<Vec<Slide>> {
+    let mut slides: Vec<Slide> = Vec::new();
+    let mut in_fence: Option<&str> = None;
+    let mut lines = markdown.lines().enumerate().peekable();
+    while let Some((index, line)) = lines.next() {
+        let number = index + 1;
+        let trimmed = line.trim_start();
+        if let Some(fence) = in_fence {
+            if trimmed.starts_with(fence) {
+                in_fence = None;
+            }
+        } else if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = Some(&trimmed[..3]);
+        } else if is_slide_heading(line) {
+            slides.push(Slide {
+                heading: line.to_string(),
+                line: number,
+                body: String::new(),
+                notes: None,
+            });
+            continue;
+        } else if trimmed.starts_with(NOTES_START) {
+            let Some(slide) = slides.last_mut() else {
+                bail!("{page}:{number}: notes block before the first heading");
+            };
+            ensure!(
+                slide.notes.is_none(),
+                "{page}:{number}: second notes block in section `{}`",
+                slide.heading
+            );
+            let summary = lines
+                .next()
+                .map(|(_, summary)| summary.trim())
+                .unwrap_or_default();
+            let minutes = summary
+                .strip_prefix("<summary>")
+                .and_then(|summary| summary.strip_suffix("</summary>"))
+                .and_then(minutes_in)
+                .with_context(|| {
+                    format!(
+                        "{page}:{}: a notes block starts with a summary giving its minutes, \
+                         like `<summary>Speaker notes · 10 min</summary>`",
+                        number + 1
+                    )
+                })?;
+            let mut text = Vec::new();
+            loop {
+                match lines.next() {
+                    Some((_, end)) if end.trim() == NOTES_END => break,
+                    Some((_, note)) => text.push(note),
+                    None => {
+                        bail!("{page}:{number}: notes block is never closed with `{NOTES_END}`")
+                    }
+                }
+            }
+            slide.notes = Some(Notes {
+                minutes,
+                text: text.join("\n").trim().to_string(),
+            });
+            continue;
+        }
+        match slides.last_mut() {
+            Some(slide) => {
+                slide.body.push_str(line);
+                slide.body.push('\n');
+            }
+            None if line.trim().is_empty() => {}
+            None => bail!("{page}:{number}: text before the chapter's `#` title"),
+        }
+    }
+    for slide in &slides {
+        if slide.heading.starts_with("## ") && slide.notes.is_none() {
+            bail!(
+                "{page}:{}: section `{}` has no notes block with its minutes \
+                 (`{NOTES_START}` + `<summary>Speaker notes · N min</summary>` … `{NOTES_END}`)",
+                slide.line,
+                slide.heading
+            );
+        }
+    }
+    ensure!(
+        slides
+            .first()
+            .is_some_and(|slide| slide.heading.starts_with("# ")),
+        "{page}:1: a chapter starts with its `#` title"
+    );
+    Ok(slides)
+}
+
+fn is_slide_heading(line: &str) -> bool {
+    ["# ", "## ", "### "]
+        .iter()
+        .any(|prefix| line.starts_with(prefix))
+}
+
+/// The number before `min` in a summary such as `Speaker notes · 12 min`.
+fn minutes_in(summary: &str) -> Option<u32> {
+    let before = summary.strip_suffix("min")?.trim_end();
+    let digits = before.rsplit(|c: char| !c.is_ascii_digit()).next()?;
+    digits.parse().ok().filter(|&minutes| minutes > 0)
+}
+
+/// Replaces every include directive of a page by what it includes, as mdBook
+/// would, minus generated-file markers; hidden `# ` lines of Rust blocks are
+/// dropped, since slides show only what the reader sees.
+pub fn expand_includes(page: &Path, markdown: &str) -> Result<String> {
+    let folder = page.parent().unwrap_or(Path::new("."));
+    let mut expanded = markdown.to_string();
+    for include in mdsnippets::includes(markdown).iter().rev() {
+        let text = mdsnippets::resolve_include(folder, include)
+            .map_err(|message| anyhow::anyhow!("{}:{}: {message}", page.display(), include.line))?;
+        let text: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with("<!-- generated by"))
+            .collect();
+        let start = expanded
+            .rfind(&include.directive)
+            .context("include directive vanished")?;
+        expanded.replace_range(
+            start..start + include.directive.len(),
+            text.join("\n").trim_matches('\n'),
+        );
+    }
+    let mut shown = String::new();
+    let mut in_rust = false;
+    for line in expanded.lines() {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
+            in_rust = !in_rust
+                && info
+                    .split(',')
+                    .next()
+                    .is_some_and(|lang| lang.trim() == "rust");
+        } else if in_rust && (line.trim_start().starts_with("# ") || line.trim() == "#") {
+            continue;
+        }
+        shown.push_str(line);
+        shown.push('\n');
+    }
+    Ok(shown)
+}
+
+/// Image targets are relative to the chapter page; the deck lives in
+/// `slides/`, so each relative image gets the page's folder as seen from there.
+fn retarget_images(body: &str, page_folder: &Path) -> String {
+    let prefix = format!("../{}/", page_folder.display());
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(start) = rest.find("![") {
+        let Some(target_start) = rest[start..].find("](").map(|offset| start + offset + 2) else {
+            break;
+        };
+        out.push_str(&rest[..target_start]);
+        rest = &rest[target_start..];
+        let is_relative =
+            !(rest.starts_with("http") || rest.starts_with('/') || rest.starts_with('#'));
+        if is_relative {
+            out.push_str(&prefix);
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The Marp deck of one chapter.
+pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
+    let page_path = root.join(&chapter.page);
+    let page = display_path(root, &page_path);
+    let markdown =
+        std::fs::read_to_string(&page_path).with_context(|| format!("reading {page}"))?;
+    let markdown = expand_includes(&page_path, &markdown)?;
+    let slides = split_slides(&page, &markdown)?;
+    let page_folder = chapter.page.parent().unwrap_or(Path::new("src"));
+
+    let mut deck = String::new();
+    let _ = writeln!(deck, "{}\n", generated_marker(COMMAND));
+    let _ = writeln!(
+        deck,
+        "<!-- theme: default -->\n<!-- paginate: true -->\n<!-- size: 16:9 -->\n"
+    );
+    let _ = writeln!(deck, "{DECK_STYLE}");
+    for (index, slide) in slides.iter().enumerate() {
+        if index > 0 {
+            let _ = writeln!(deck, "\n---\n");
+        }
+        let _ = writeln!(deck, "{}\n", slide.heading);
+        let body = retarget_images(slide.body.trim(), page_folder);
+        if !body.is_empty() {
+            let _ = writeln!(deck, "{body}");
+        }
+        if let Some(notes) = &slide.notes {
+            // Marp turns a comment that is not a directive into presenter notes.
+            let text = notes.text.replace("-->", "—>");
+            let _ = writeln!(deck, "\n<!--\n{} min. {text}\n-->", notes.minutes);
+        }
+    }
+    Ok(deck)
+}
+
+const DECK_STYLE: &str = "<style>
+section { font-size: 26px; }
+section pre { font-size: 0.62em; }
+section table { font-size: 0.7em; }
+</style>";
+
+/// Minutes per section of one chapter: `(heading, minutes)`.
+pub fn schedule_of(root: &Path, chapter: &Chapter) -> Result<Vec<(String, u32)>> {
+    let page_path = root.join(&chapter.page);
+    let page = display_path(root, &page_path);
+    let markdown =
+        std::fs::read_to_string(&page_path).with_context(|| format!("reading {page}"))?;
+    Ok(split_slides(&page, &markdown)?
+        .into_iter()
+        .filter_map(|slide| {
+            let minutes = slide.notes?.minutes;
+            Some((
+                slide.heading.trim_start_matches('#').trim().to_string(),
+                minutes,
+            ))
+        })
+        .collect())
+}
+
+/// The workshop schedule page: minutes per section, per chapter and for the day.
+pub fn render_schedule(root: &Path, chapters: &[Chapter]) -> Result<String> {
+    let mut page = String::new();
+    let _ = writeln!(page, "{}\n", generated_marker(COMMAND));
+    let _ = writeln!(page, "# Workshop schedule\n");
+    let _ = writeln!(
+        page,
+        "Estimated minutes per section, taken from each chapter's speaker notes. \
+         Each chapter has a slide deck with the same sections.\n"
+    );
+    let mut day = 0;
+    let mut totals = Vec::new();
+    for chapter in chapters {
+        let sections = schedule_of(root, chapter)?;
+        let total: u32 = sections.iter().map(|(_, minutes)| minutes).sum();
+        let title = chapter_title(root, chapter)?;
+        let _ = writeln!(page, "## {title}\n");
+        let _ = writeln!(
+            page,
+            "[Slides](../slides/{}.html) · {total} min\n",
+            chapter.deck
+        );
+        let _ = writeln!(page, "| Section | Minutes |\n|:--|--:|");
+        for (heading, minutes) in &sections {
+            let _ = writeln!(page, "| {heading} | {minutes} |");
+        }
+        let _ = writeln!(page, "| **Total** | **{total}** |\n");
+        day += total;
+        totals.push((title, total));
+    }
+    let _ = writeln!(page, "## The whole day\n\n| Chapter | Minutes |\n|:--|--:|");
+    for (title, total) in &totals {
+        let _ = writeln!(page, "| {title} | {total} |");
+    }
+    let _ = writeln!(
+        page,
+        "| **All chapters** | **{day}** ({}h{:02}) |",
+        day / 60,
+        day % 60
+    );
+    Ok(page)
+}
+
+fn chapter_title(root: &Path, chapter: &Chapter) -> Result<String> {
+    let text = std::fs::read_to_string(root.join(&chapter.page))?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("# "))
+        .map(str::to_string)
+        .with_context(|| format!("{}: no `#` title", chapter.page.display()))
+}
+
+/// Writes the decks and the schedule, or checks that the committed ones match
+/// their chapters.
+pub fn generate(root: &Path, mode: Mode) -> Result<()> {
+    let chapters = chapters(root)?;
+    let mut outputs = Vec::new();
+    for chapter in &chapters {
+        outputs.push((
+            root.join(DECKS_DIR).join(format!("{}.md", chapter.deck)),
+            render_deck(root, chapter)?,
+        ));
+    }
+    outputs.push((root.join(SCHEDULE), render_schedule(root, &chapters)?));
+    let mut stale = Vec::new();
+    for (path, text) in outputs {
+        let shown = display_path(root, &path);
+        match mode {
+            Mode::Write => {
+                if let Some(folder) = path.parent() {
+                    std::fs::create_dir_all(folder)
+                        .with_context(|| format!("creating {}", folder.display()))?;
+                }
+                std::fs::write(&path, text).with_context(|| format!("writing {shown}"))?;
+                println!("wrote {shown}");
+            }
+            Mode::Check => {
+                if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                    stale.push(shown);
+                }
+            }
+        }
+    }
+    ensure!(
+        stale.is_empty(),
+        "stale or missing: {}: run `{COMMAND}` and commit the result",
+        stale.join(", ")
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "# Title\n\nIntro.\n\n## First\n\n<details class=\"notes\">\n<summary>Speaker notes · 7 min</summary>\n\nSay hello.\n\n</details>\n\nBody.\n\n```rust\n# hidden\n## not a heading\n```\n\n### Detail\n\nMore.\n";
+
+    #[test]
+    fn headings_split_slides_and_notes_carry_minutes() {
+        let slides = split_slides("page.md", PAGE).unwrap();
+        let headings: Vec<&str> = slides.iter().map(|slide| slide.heading.as_str()).collect();
+        assert_eq!(headings, ["# Title", "## First", "### Detail"]);
+        let notes = slides[1].notes.as_ref().unwrap();
+        assert_eq!((notes.minutes, notes.text.as_str()), (7, "Say hello."));
+        assert!(slides[1].body.contains("Body.") && !slides[1].body.contains("Say hello"));
+        assert!(
+            slides[1].body.contains("## not a heading"),
+            "a fenced line is not a heading"
+        );
+    }
+
+    #[test]
+    fn a_section_without_minutes_is_named_by_line() {
+        let error = split_slides("page.md", "# T\n\n## Lonely\n\ntext\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("page.md:3: section `## Lonely` has no notes block"),
+            "{error}"
+        );
+        let page =
+            "# T\n\n## S\n\n<details class=\"notes\">\n<summary>Notes</summary>\n</details>\n";
+        let error = split_slides("page.md", page).unwrap_err().to_string();
+        assert!(
+            error.starts_with("page.md:6: a notes block starts with a summary giving its minutes"),
+            "{error}"
+        );
+        let page =
+            "# T\n\n## S\n\n<details class=\"notes\">\n<summary>Notes · 3 min</summary>\ntext\n";
+        let error = split_slides("page.md", page).unwrap_err().to_string();
+        assert!(
+            error.starts_with("page.md:5: notes block is never closed"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn minutes_are_read_from_the_summary() {
+        assert_eq!(minutes_in("Speaker notes · 12 min"), Some(12));
+        assert_eq!(minutes_in("Notes, five min"), None);
+        assert_eq!(minutes_in("Notes"), None);
+        assert_eq!(minutes_in("Notes 0 min"), None);
+    }
+
+    #[test]
+    fn image_paths_follow_the_deck() {
+        let page = Path::new("src/ch03-executor");
+        assert_eq!(
+            retarget_images("a ![t](generated/a.svg) b ![u](https://x/y.png)", page),
+            "a ![t](../src/ch03-executor/generated/a.svg) b ![u](https://x/y.png)"
+        );
+    }
+}
