@@ -10,3 +10,17 @@ fn timing_tables_are_complete_and_well_formed() {
         panic!("{error:#}");
     }
 }
+
+#[test]
+fn slide_decks_and_the_workshop_schedule_match_their_chapters() {
+    if let Err(error) = xtask::slides::generate(&repository_root(), Mode::Check) {
+        panic!("{error:#}");
+    }
+}
+
+#[test]
+fn timelines_are_complete_and_well_formed() {
+    if let Err(error) = xtask::timelines::generate(&repository_root(), Mode::Check) {
+        panic!("{error:#}");
+    }
+}

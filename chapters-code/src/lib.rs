@@ -6,3 +6,4 @@
 #![deny(missing_docs)]
 
 pub mod ch01_concurrency_vs_parallelism;
+pub mod timeline;

@@ -50,10 +50,11 @@ pub fn check_markdown(root: &Path) -> Result<()> {
 /// book is built without decks, and one line says so.
 pub fn build(root: &Path) -> Result<()> {
     check_markdown(root)?;
-    let marp = marp_cli(root);
+    let decks = deck_links(root)?;
+    let marp = (!decks.is_empty()).then(|| marp_cli(root));
     let decks = match &marp {
-        Ok(_) => deck_links(root)?,
-        Err(_) => Vec::new(),
+        Some(Ok(_)) => decks,
+        _ => Vec::new(),
     };
     let errors = Arc::new(AtomicUsize::new(0));
     let subscriber = tracing_subscriber::registry()
@@ -80,11 +81,12 @@ pub fn build(root: &Path) -> Result<()> {
         bail!("mdBook reported {errors} error(s) while building the book (see above)");
     }
     match marp {
-        Ok(marp) => render_decks(root, &marp),
-        Err(reason) => {
+        Some(Ok(marp)) => render_decks(root, &marp),
+        Some(Err(reason)) => {
             println!("slide decks skipped: {reason}");
             Ok(())
         }
+        None => Ok(()),
     }
 }
 

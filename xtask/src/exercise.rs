@@ -58,7 +58,7 @@ pub fn exercise_source(root: &Path, chapter: &Chapter, with_solution: bool) -> R
          //! Replace each `todo!()` until `cargo test` passes; the book's solution is in\n\
          //! the chapter's page and in `chapters-code`.\n\n",
         chapter.page.display(),
-        chapter.deck
+        chapter_number(chapter)
     );
     for exercise in exercises_of(root, chapter)? {
         let shown = display_path(root, &exercise.source);
@@ -98,39 +98,54 @@ tokio = { version = "1.47", features = ["rt", "rt-multi-thread", "time", "macros
 tokio = { version = "1.47", features = ["test-util"] }
 "#;
 
-/// Writes a ready-to-run exercise crate for `chapter` into `folder`, with the
-/// book's lockfile so that it builds the same dependency versions.
+/// Writes a ready-to-run exercise crate named `name` for `chapter` into
+/// `folder`, with the book's lockfile so that it builds the same dependency
+/// versions.
 pub fn write_crate(
     root: &Path,
     chapter: &Chapter,
     folder: &Path,
+    name: &str,
     with_solution: bool,
 ) -> Result<()> {
     let lib = exercise_source(root, chapter, with_solution)?;
     std::fs::create_dir_all(folder.join("src"))
         .with_context(|| format!("creating {}", folder.display()))?;
-    let name = format!(
-        "{}-exercise",
-        chapter.deck.split('-').next().unwrap_or("chapter")
-    );
-    std::fs::write(folder.join("Cargo.toml"), MANIFEST.replace("NAME", &name))?;
+    std::fs::write(folder.join("Cargo.toml"), MANIFEST.replace("NAME", name))?;
     std::fs::copy(root.join("Cargo.lock"), folder.join("Cargo.lock"))
         .context("copying Cargo.lock")?;
     std::fs::write(folder.join("src/lib.rs"), lib)?;
     Ok(())
 }
 
+fn chapter_number(chapter: &Chapter) -> &str {
+    chapter.deck.split('-').next().unwrap_or(&chapter.deck)
+}
+
+/// The chapters a command names: every written chapter for `all`, else the
+/// one chapter `wanted` (an unknown name lists the valid ones).
+pub fn chapters_named(root: &Path, wanted: &str) -> Result<Vec<String>> {
+    if wanted == "all" {
+        return Ok(crate::slides::chapters(root)?
+            .into_iter()
+            .map(|chapter| chapter.deck)
+            .collect());
+    }
+    Ok(vec![find_chapter(root, wanted)?.deck])
+}
+
 /// `cargo xtask exercise CHAPTER`: writes the starter crate into `exercises/chNN/`.
 pub fn generate(root: &Path, wanted: &str) -> Result<PathBuf> {
     let chapter = find_chapter(root, wanted)?;
-    let number = chapter
-        .deck
-        .split('-')
-        .next()
-        .unwrap_or(&chapter.deck)
-        .to_string();
+    let number = chapter_number(&chapter);
     let folder = root.join(EXERCISES_DIR).join(number);
-    write_crate(root, &chapter, &folder, false)?;
+    write_crate(
+        root,
+        &chapter,
+        &folder,
+        &format!("{number}-exercise"),
+        false,
+    )?;
     Ok(folder)
 }
 
@@ -141,10 +156,25 @@ pub fn verify(root: &Path, wanted: &str) -> Result<()> {
     let chapter = find_chapter(root, wanted)?;
     let base = root.join("target/exercise-verify");
     let target_dir = base.join("target");
-    let starter = base.join(format!("{}-starter", chapter.deck));
-    let solved = base.join(format!("{}-solved", chapter.deck));
-    write_crate(root, &chapter, &starter, false)?;
-    write_crate(root, &chapter, &solved, true)?;
+    // Distinct package names: with one shared target folder, cargo would
+    // otherwise take the solved crate for the starter it has just built.
+    let number = chapter_number(&chapter);
+    let starter = base.join(format!("{number}-starter"));
+    let solved = base.join(format!("{number}-solved"));
+    write_crate(
+        root,
+        &chapter,
+        &starter,
+        &format!("{number}-exercise-starter"),
+        false,
+    )?;
+    write_crate(
+        root,
+        &chapter,
+        &solved,
+        &format!("{number}-exercise-solved"),
+        true,
+    )?;
 
     let output = cargo_test(&starter, &target_dir)?;
     let printed = format!(
@@ -180,6 +210,7 @@ fn cargo_test(folder: &Path, target_dir: &Path) -> Result<Output> {
         .args(["test", "--quiet"])
         .current_dir(folder)
         .env("CARGO_TARGET_DIR", target_dir)
+        .env("RUST_BACKTRACE", "0")
         .output()
         .with_context(|| format!("running `{cargo} test` in {}", folder.display()))
 }

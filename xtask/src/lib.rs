@@ -9,6 +9,7 @@ pub mod exercise;
 pub mod serve;
 pub mod slides;
 pub mod tables;
+pub mod timelines;
 
 use std::path::{Path, PathBuf};
 

@@ -35,11 +35,17 @@ enum Command {
     },
     /// Write a chapter's exercise crate into `exercises/chNN/`, its tests failing until solved.
     Exercise {
-        /// The chapter: `ch01`, `1` or the page's name.
+        /// The chapter: `ch01`, `1` or the page's name; `all` for every written chapter.
         chapter: String,
         /// Instead, check that the starter's tests fail and the solution's pass.
         #[arg(long)]
         verify: bool,
+    },
+    /// Record the chapters' scenarios and draw their timelines as SVG under `src/generated/`.
+    Timelines {
+        /// Only check that the committed timelines are complete and well formed.
+        #[arg(long)]
+        check: bool,
     },
     /// Measure the chapters' scenarios and write the timing tables under `src/generated/`.
     Tables {
@@ -60,15 +66,22 @@ fn main() -> Result<()> {
         Command::Exercise {
             chapter,
             verify: true,
-        } => xtask::exercise::verify(&root, &chapter)?,
+        } => {
+            for chapter in xtask::exercise::chapters_named(&root, &chapter)? {
+                xtask::exercise::verify(&root, &chapter)?;
+            }
+        }
         Command::Exercise {
             chapter,
             verify: false,
         } => {
-            let folder = xtask::exercise::generate(&root, &chapter)?;
-            println!("wrote {}: cd there and run `cargo test`", folder.display());
+            for chapter in xtask::exercise::chapters_named(&root, &chapter)? {
+                let folder = xtask::exercise::generate(&root, &chapter)?;
+                println!("wrote {}: cd there and run `cargo test`", folder.display());
+            }
         }
         Command::Slides { check } => xtask::slides::generate(&root, mode(check))?,
+        Command::Timelines { check } => xtask::timelines::generate(&root, mode(check))?,
         Command::Tables { check } => xtask::tables::generate(&root, mode(check))?,
     }
     Ok(())

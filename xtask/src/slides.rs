@@ -319,23 +319,68 @@ pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
         deck,
         "<!-- theme: default -->\n<!-- paginate: true -->\n<!-- size: 16:9 -->\n"
     );
-    let _ = writeln!(deck, "{DECK_STYLE}");
+    let _ = writeln!(deck, "{DECK_STYLE}\n");
     for (index, slide) in slides.iter().enumerate() {
         if index > 0 {
             let _ = writeln!(deck, "\n---\n");
         }
         let _ = writeln!(deck, "{}\n", slide.heading);
-        let body = retarget_images(slide.body.trim(), page_folder);
-        if !body.is_empty() {
-            let _ = writeln!(deck, "{body}");
+        let (shown, prose) = split_prose(&retarget_images(&slide.body, page_folder));
+        if !shown.is_empty() {
+            let _ = writeln!(deck, "{shown}");
         }
-        if let Some(notes) = &slide.notes {
+        let mut notes: Vec<String> = slide
+            .notes
+            .iter()
+            .map(|notes| format!("{} min. {}", notes.minutes, notes.text))
+            .collect();
+        notes.extend(prose);
+        if !notes.is_empty() {
             // Marp turns a comment that is not a directive into presenter notes.
-            let text = notes.text.replace("-->", "—>");
-            let _ = writeln!(deck, "\n<!--\n{} min. {text}\n-->", notes.minutes);
+            let text = notes.join("\n\n").replace("-->", "—>");
+            let _ = writeln!(deck, "\n<!--\n{text}\n-->");
         }
     }
     Ok(deck)
+}
+
+/// Splits a section's body into what the slide shows (lists, code, tables,
+/// images, quotes, HTML) and its prose paragraphs, which become presenter
+/// notes: a slide full of paragraphs is a page, not a slide.
+fn split_prose(body: &str) -> (String, Vec<String>) {
+    let mut shown: Vec<String> = Vec::new();
+    let mut prose = Vec::new();
+    let mut block: Vec<&str> = Vec::new();
+    let mut in_fence = false;
+    let mut flush = |block: &mut Vec<&str>| {
+        if block.is_empty() {
+            return;
+        }
+        let text = block.join("\n");
+        let first = text.trim_start();
+        let is_paragraph = !["- ", "* ", "|", "```", "~~~", "![", "<", ">", "1. "]
+            .iter()
+            .any(|start| first.starts_with(start));
+        if is_paragraph {
+            prose.push(text);
+        } else {
+            shown.push(text);
+        }
+        block.clear();
+    };
+    for line in body.lines() {
+        let fence = line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~");
+        if !in_fence && line.trim().is_empty() {
+            flush(&mut block);
+            continue;
+        }
+        block.push(line);
+        if fence {
+            in_fence = !in_fence;
+        }
+    }
+    flush(&mut block);
+    (shown.join("\n\n"), prose)
 }
 
 const DECK_STYLE: &str = "<style>
@@ -494,6 +539,17 @@ mod tests {
         assert!(
             error.starts_with("page.md:5: notes block is never closed"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn prose_moves_to_the_notes_and_code_stays_whole() {
+        let body = "A paragraph\nover two lines.\n\n- a list\n\n```rust\nfn a() {}\n\nfn b() {}\n```\n\n| t |\n|:-|\n";
+        let (shown, prose) = split_prose(body);
+        assert_eq!(prose, ["A paragraph\nover two lines."]);
+        assert_eq!(
+            shown,
+            "- a list\n\n```rust\nfn a() {}\n\nfn b() {}\n```\n\n| t |\n|:-|"
         );
     }
 

@@ -12,17 +12,21 @@
 //! - [`ConcurrencyGauge`]: counts jobs in flight, for tests that check overlap
 //!   by behaviour rather than by the clock.
 //! - [`TimingReport`]: the JSON the `ch01_five_jobs` example prints.
+//! - The exercise: [`count_primes_in_parallel`] with [`is_prime`].
 //!
 //! async-std, the third runtime of the source material, is discontinued
 //! upstream; smol is its successor and stands in for it here.
 
+mod exercise;
 mod gauge;
 mod jobs;
 mod report;
 mod runners;
+mod timelines;
 mod timing;
 mod variants;
 
+pub use exercise::{count_primes_in_parallel, is_prime};
 pub use gauge::{ConcurrencyGauge, InFlight, JobThread};
 pub use jobs::{blocking_sleep, count_to, smol_sleep, tokio_sleep};
 pub use report::{Timing, TimingReport, TimingRow, milliseconds};
@@ -30,6 +34,7 @@ pub use runners::{
     await_one_by_one, run_on_rayon, run_on_rayon_pool, run_on_threads, run_sequential,
     run_smol_tasks, run_spawn_blocking, run_tokio_tasks,
 };
+pub use timelines::record_scenario;
 pub use timing::{
     CpuCalibration, Scenario, Workload, available_cores, calibrate_count_to, median, time_variant,
 };
