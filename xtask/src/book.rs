@@ -93,19 +93,22 @@ pub fn build(root: &Path) -> Result<()> {
 /// The Marp CLI pinned by `package.json`, installed with `npm ci` when missing;
 /// the error says why decks cannot be rendered on this machine.
 fn marp_cli(root: &Path) -> std::result::Result<PathBuf, String> {
+    let works = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !works("node") || !works("npm") {
+        return Err(
+            "Node.js and npm are not on PATH (install Node.js 20 or newer to render them)".into(),
+        );
+    }
     let marp = root.join("node_modules/.bin/marp");
     if marp.exists() {
         return Ok(marp);
-    }
-    let npm_works = Command::new("npm")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !npm_works {
-        return Err(
-            "Node.js and npm are not on PATH (install Node.js 18 or newer to render them)".into(),
-        );
     }
     println!("installing the Marp CLI pinned in package.json (npm ci)");
     let installed = Command::new("npm")
@@ -127,13 +130,6 @@ fn marp_cli(root: &Path) -> std::result::Result<PathBuf, String> {
 fn deck_links(root: &Path) -> Result<Vec<(PathBuf, String)>> {
     let mut links = Vec::new();
     for chapter in slides::chapters(root)? {
-        if !root
-            .join(slides::DECKS_DIR)
-            .join(format!("{}.md", chapter.deck))
-            .exists()
-        {
-            continue;
-        }
         let minutes: u32 = slides::schedule_of(root, &chapter)?
             .iter()
             .map(|(_, minutes)| minutes)
@@ -230,25 +226,21 @@ impl Preprocessor for ExerciseStarters {
     }
 }
 
-/// Renders every deck of `slides/` to standalone HTML in `book/slides/`. The
-/// decks point at images under `../src/`; in the site those live one level up
-/// from `slides/`, so each deck is rendered from a copy with the paths moved.
+/// Renders every chapter's deck to standalone HTML in `book/slides/`. The
+/// decks are generated afresh from the chapters, so the site never shows a
+/// stale deck (the committed `slides/*.md` are checked by `cargo test`). A
+/// deck points at images under `../src/`; in the site those live one level up
+/// from `slides/`, so the rendered copy has the paths moved.
 fn render_decks(root: &Path, marp: &Path) -> Result<()> {
     let staging = root.join("target/slides-staging");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
-    let decks_dir = root.join(slides::DECKS_DIR);
-    let mut count = 0;
-    for entry in
-        std::fs::read_dir(&decks_dir).with_context(|| format!("reading {}", decks_dir.display()))?
-    {
-        let path = entry?.path();
-        if path.extension().is_some_and(|ext| ext == "md") {
-            let deck = std::fs::read_to_string(&path)?;
-            let file_name = path.file_name().context("deck without a file name")?;
-            std::fs::write(staging.join(file_name), deck.replace("](../src/", "](../"))?;
-            count += 1;
-        }
+    let chapters = slides::chapters(root)?;
+    for chapter in &chapters {
+        let deck = slides::render_deck(root, chapter)?;
+        let staged = staging.join(format!("{}.md", chapter.deck));
+        std::fs::write(&staged, deck.replace("](../src/", "](../"))
+            .with_context(|| format!("writing {}", staged.display()))?;
     }
     let output = root.join("book/slides");
     let status = Command::new(marp)
@@ -262,11 +254,12 @@ fn render_decks(root: &Path, marp: &Path) -> Result<()> {
         .with_context(|| format!("running {}", marp.display()))?;
     ensure!(
         status.success(),
-        "the Marp CLI failed to render the decks in {} ({status})",
-        decks_dir.display()
+        "the Marp CLI failed to render the decks staged in {} ({status})",
+        staging.display()
     );
     println!(
-        "rendered {count} slide deck(s) into {}",
+        "rendered {} slide deck(s) into {}",
+        chapters.len(),
         display_path(root, &output)
     );
     Ok(())
