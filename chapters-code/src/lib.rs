@@ -6,4 +6,6 @@
 #![deny(missing_docs)]
 
 pub mod ch01_concurrency_vs_parallelism;
+pub mod ch02_bit_level_basics;
+pub mod ch03_event_loop_internals;
 pub mod timeline;

@@ -315,22 +315,44 @@ async function checkSearch(page, name, url) {
   fail(`${name}`, `search never listed this page: tried ${tried.join(', ')}`);
 }
 
+// Every image of the page has loaded (lazy ones are made eager first).
+async function checkImages(page, name) {
+  const images = await page.evaluate(async () => {
+    const imgs = [...document.images];
+    imgs.forEach((img) => { img.loading = 'eager'; });
+    await Promise.all(imgs.map((img) => (img.complete ? null : new Promise((resolve) => {
+      img.addEventListener('load', resolve, { once: true });
+      img.addEventListener('error', resolve, { once: true });
+      setTimeout(resolve, 10_000);
+    }))));
+    return imgs.map((img) => ({ src: img.currentSrc || img.src || img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0 }));
+  });
+  check(name, images.filter((img) => !img.ok).map((img) => `image did not load: ${img.src}`),
+    images.length ? `${plural(images.length, 'image')} loaded` : 'no images');
+}
+
+// Opens `url` in `page`; on failure reports why (as `what`: page or deck) and returns false.
+async function open(page, url, name, what) {
+  // Chromium refuses an empty error page outright: ask HTTP first for a clear reason.
+  const head = await fetchTarget(url);
+  if (head.status !== 200) {
+    fail(name, `cannot open the ${what}: ${head.status ? `HTTP ${head.status}` : head.error}`);
+    return false;
+  }
+  const response = await page.goto(url, { waitUntil: 'load', timeout: PAGE_TIMEOUT_MS });
+  if (!response || response.status() !== 200) {
+    fail(name, `HTTP ${response?.status() ?? 'no response'} when opening the ${what}`);
+    return false;
+  }
+  return true;
+}
+
 async function checkPage(context, base, url, blocked) {
   const name = pageName(url, base);
   const page = await context.newPage();
   const seen = watch(page, blocked);
   try {
-    // Chromium refuses an empty error page outright: ask HTTP first for a clear reason.
-    const head = await fetchTarget(url);
-    if (head.status !== 200) {
-      fail(name, `cannot open the page: ${head.status ? `HTTP ${head.status}` : head.error}`);
-      return;
-    }
-    const response = await page.goto(url, { waitUntil: 'load', timeout: PAGE_TIMEOUT_MS });
-    if (!response || response.status() !== 200) {
-      fail(name, `HTTP ${response?.status() ?? 'no response'} when opening the page`);
-      return;
-    }
+    if (!(await open(page, url, name, 'page'))) return;
 
     // (b) code blocks
     const code = await page.$$eval('pre', (pres) => pres.map((pre) => {
@@ -346,18 +368,7 @@ async function checkPage(context, base, url, blocked) {
     check(name, codeProblems, code.length ? `${plural(code.length, 'code block')} non-empty` : 'no code blocks (none needed)');
 
     // (c) images, lazy ones included
-    const images = await page.evaluate(async () => {
-      const imgs = [...document.images];
-      imgs.forEach((img) => { img.loading = 'eager'; });
-      await Promise.all(imgs.map((img) => (img.complete ? null : new Promise((resolve) => {
-        img.addEventListener('load', resolve, { once: true });
-        img.addEventListener('error', resolve, { once: true });
-        setTimeout(resolve, 10_000);
-      }))));
-      return imgs.map((img) => ({ src: img.currentSrc || img.src || img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0 }));
-    });
-    check(name, images.filter((img) => !img.ok).map((img) => `image did not load: ${img.src}`),
-      images.length ? `${plural(images.length, 'image')} loaded` : 'no images');
+    await checkImages(page, name);
 
     // (d) internal links, fragments included
     const links = await page.$$eval('a[href]', (as) => as.map((a) => ({ href: a.href, raw: a.getAttribute('href') })));
@@ -439,17 +450,7 @@ async function checkDeck(context, base, url, blocked) {
   const page = await context.newPage();
   const seen = watch(page, blocked);
   try {
-    // Chromium refuses an empty error page outright: ask HTTP first for a clear reason.
-    const head = await fetchTarget(url);
-    if (head.status !== 200) {
-      fail(name, `cannot open the deck: ${head.status ? `HTTP ${head.status}` : head.error}`);
-      return;
-    }
-    const response = await page.goto(url, { waitUntil: 'load', timeout: PAGE_TIMEOUT_MS });
-    if (!response || response.status() !== 200) {
-      fail(name, `HTTP ${response?.status() ?? 'no response'} when opening the deck`);
-      return;
-    }
+    if (!(await open(page, url, name, 'deck'))) return;
     await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => {});
     // Marp's bespoke template: one svg[data-marpit-svg] per slide, the shown one has
     // .bespoke-marp-active, and the location hash is the slide number (#1, #2, ...).
@@ -483,17 +484,7 @@ async function checkDeck(context, base, url, blocked) {
       .filter((note) => note.textContent.trim().length > 0).length);
     if (notes > 0) ok(name, `${plural(notes, 'slide')} with speaker notes`);
     else fail(name, 'no speaker notes in the deck (expected .bespoke-marp-note elements with text)');
-    const images = await page.evaluate(async () => {
-      const imgs = [...document.images];
-      imgs.forEach((img) => { img.loading = 'eager'; });
-      await Promise.all(imgs.map((img) => (img.complete ? null : new Promise((resolve) => {
-        img.addEventListener('load', resolve, { once: true });
-        img.addEventListener('error', resolve, { once: true });
-      }))));
-      return imgs.map((img) => ({ src: img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0 }));
-    });
-    const broken = images.filter((img) => !img.ok).map((img) => `image did not load: ${img.src}`);
-    check(name, broken, images.length ? `${plural(images.length, 'image')} loaded` : 'no images');
+    await checkImages(page, name);
     const shot = path.join(opts.out, `slides_${shotName(path.posix.basename(name))}`);
     await page.screenshot({ path: shot, timeout: PAGE_TIMEOUT_MS });
     ok(name, `screenshot ${path.relative(ROOT, shot)}`);

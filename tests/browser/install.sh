@@ -13,32 +13,8 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     exit 1
 fi
 
-# Root runs apt-get directly; anyone else goes through sudo when it exists.
-apt_get() {
-    if [ "$(id -u)" -eq 0 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo DEBIAN_FRONTEND=noninteractive apt-get "$@"
-    else
-        say "apt-get needs root (or sudo) to install chromium" >&2
-        exit 1
-    fi
-}
-
-if [ -x /usr/bin/chromium ]; then
-    say "chromium already installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
-else
-    # Without package lists (fresh image) apt knows no candidate: update first.
-    # (Captured first: grep -q closing the pipe early would fail it under pipefail.)
-    policy="$(apt-cache policy chromium 2>/dev/null || true)"
-    if ! grep -q 'Candidate: [0-9]' <<<"$policy"; then
-        say "apt-get update (no package list offers chromium yet)"
-        apt_get update -qq
-    fi
-    say "apt-get install -y chromium"
-    apt_get install -y -qq chromium >/dev/null 2>&1 || apt_get install -y chromium
-    say "installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
-fi
+bash tests/install-debian-package.sh chromium /usr/bin/chromium
+say "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
 
 # npm ci again only when node_modules is missing or older than package.json or
 # package-lock.json: npm writes node_modules/.package-lock.json at the end of

@@ -125,8 +125,8 @@ fn marp_cli(root: &Path) -> std::result::Result<PathBuf, String> {
     Ok(marp)
 }
 
-/// For each chapter with a deck: its page (relative to `src/`) and the line
-/// the page gets under its title.
+/// For each page of a chapter with a deck: the page (relative to `src/`) and
+/// the line it gets under its title.
 fn deck_links(root: &Path) -> Result<Vec<(PathBuf, String)>> {
     let mut links = Vec::new();
     for chapter in slides::chapters(root)? {
@@ -134,18 +134,16 @@ fn deck_links(root: &Path) -> Result<Vec<(PathBuf, String)>> {
             .iter()
             .map(|(_, minutes)| minutes)
             .sum();
-        let page = chapter
-            .page
-            .strip_prefix("src")
-            .unwrap_or(&chapter.page)
-            .to_path_buf();
-        let up = "../".repeat(page.components().count() - 1);
-        let line = format!(
-            "<p class=\"deck-link\">Workshop: <a href=\"{up}slides/{}.html\">slide deck for this chapter</a> · \
-             about {minutes} min · <a href=\"{up}generated/workshop-schedule.html\">schedule</a></p>",
-            chapter.deck
-        );
-        links.push((page, line));
+        for page in &chapter.pages {
+            let page = page.strip_prefix("src").unwrap_or(page).to_path_buf();
+            let up = "../".repeat(page.components().count() - 1);
+            let line = format!(
+                "<p class=\"deck-link\">Workshop: <a href=\"{up}slides/{}.html\">slide deck for this chapter</a> · \
+                 about {minutes} min · <a href=\"{up}generated/workshop-schedule.html\">schedule</a></p>",
+                chapter.deck
+            );
+            links.push((page, line));
+        }
     }
     Ok(links)
 }

@@ -28,20 +28,24 @@ pub struct Exercise {
     pub anchor: String,
 }
 
-/// The exercises a chapter page shows with `{{#exercise_starter …}}`, in page order.
+/// The exercises the chapter's pages show with `{{#exercise_starter …}}`, in reading order.
 pub fn exercises_of(root: &Path, chapter: &Chapter) -> Result<Vec<Exercise>> {
-    let page = root.join(&chapter.page);
-    let markdown = std::fs::read_to_string(&page)
-        .with_context(|| format!("reading {}", chapter.page.display()))?;
-    let folder = page.parent().unwrap_or(root);
-    let exercises: Vec<Exercise> = mdsnippets::includes(&markdown)
-        .into_iter()
-        .filter(|include| include.kind == IncludeKind::ExerciseStarter)
-        .map(|include| Exercise {
-            source: folder.join(&include.path),
-            anchor: include.selector.unwrap_or_default(),
-        })
-        .collect();
+    let mut exercises = Vec::new();
+    for page in &chapter.pages {
+        let path = root.join(page);
+        let markdown = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", page.display()))?;
+        let folder = path.parent().unwrap_or(root);
+        exercises.extend(
+            mdsnippets::includes(&markdown)
+                .into_iter()
+                .filter(|include| include.kind == IncludeKind::ExerciseStarter)
+                .map(|include| Exercise {
+                    source: folder.join(&include.path),
+                    anchor: include.selector.unwrap_or_default(),
+                }),
+        );
+    }
     ensure!(
         !exercises.is_empty(),
         "{} shows no exercise: add a ```rust block with `{{{{#exercise_starter path:anchor}}}}`",

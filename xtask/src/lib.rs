@@ -4,6 +4,7 @@
 //! [`Mode::Check`], verifies the committed ones and fails with the command that
 //! regenerates them. The tests of the root package call the check mode.
 
+pub mod bench_tables;
 pub mod book;
 pub mod exercise;
 pub mod serve;

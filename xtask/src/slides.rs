@@ -41,20 +41,25 @@ const NOTES_END: &str = "</details>";
 /// One chapter of the book that gets a deck.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chapter {
-    /// The page, relative to the repository root (`src/ch01-….md`).
+    /// The chapter's page, relative to the repository root (`src/ch01-….md`,
+    /// or `src/ch03-…/index.md` for a folder of pages).
     pub page: PathBuf,
+    /// Every page of the chapter in reading order: the chapter's page, then
+    /// the pages of its folder that `SUMMARY.md` lists.
+    pub pages: Vec<PathBuf>,
     /// The deck's name, also its file stem (`ch01-concurrency-vs-parallelism`).
     pub deck: String,
 }
 
 /// The chapters listed in `src/SUMMARY.md` whose page name starts with `chNN`
-/// (a page `chNN-topic.md`, or `chNN-topic/index.md` for a folder of pages).
-/// Draft chapters (empty links) have no page yet and get no deck.
+/// (a page `chNN-topic.md`, or `chNN-topic/index.md` with the other pages of
+/// that folder listed after it). Draft chapters (empty links) have no page yet
+/// and get no deck.
 pub fn chapters(root: &Path) -> Result<Vec<Chapter>> {
     let summary_path = root.join("src/SUMMARY.md");
     let summary = std::fs::read_to_string(&summary_path)
         .with_context(|| format!("reading {}", summary_path.display()))?;
-    let mut chapters = Vec::new();
+    let mut chapters: Vec<Chapter> = Vec::new();
     for line in summary.lines() {
         let Some((_, rest)) = line.split_once("](") else {
             continue;
@@ -63,6 +68,21 @@ pub fn chapters(root: &Path) -> Result<Vec<Chapter>> {
             continue;
         };
         let link = Path::new(link.trim());
+        if link.as_os_str().is_empty() {
+            continue;
+        }
+        let page = Path::new("src").join(link);
+        let in_chapter_folder = chapters.last_mut().filter(|chapter| {
+            chapter.page.ends_with("index.md")
+                && chapter
+                    .page
+                    .parent()
+                    .is_some_and(|folder| page.starts_with(folder))
+        });
+        if let Some(chapter) = in_chapter_folder {
+            chapter.pages.push(page);
+            continue;
+        }
         let name = match link.file_stem().and_then(|stem| stem.to_str()) {
             Some("index") => link
                 .parent()
@@ -72,7 +92,8 @@ pub fn chapters(root: &Path) -> Result<Vec<Chapter>> {
         };
         if let Some(name) = name.filter(|name| is_chapter_name(name)) {
             chapters.push(Chapter {
-                page: Path::new("src").join(link),
+                page: page.clone(),
+                pages: vec![page],
                 deck: name.to_string(),
             });
         }
@@ -303,16 +324,29 @@ fn retarget_images(body: &str, page_folder: &Path) -> String {
     out
 }
 
+/// The slides of every page of a chapter, each with the folder its images
+/// are relative to.
+fn chapter_slides(root: &Path, chapter: &Chapter) -> Result<Vec<(Slide, PathBuf)>> {
+    let mut slides = Vec::new();
+    for page in &chapter.pages {
+        let page_path = root.join(page);
+        let shown = display_path(root, &page_path);
+        let markdown =
+            std::fs::read_to_string(&page_path).with_context(|| format!("reading {shown}"))?;
+        let markdown = expand_includes(&page_path, &markdown)?;
+        let folder = page.parent().unwrap_or(Path::new("src")).to_path_buf();
+        slides.extend(
+            split_slides(&shown, &markdown)?
+                .into_iter()
+                .map(|slide| (slide, folder.clone())),
+        );
+    }
+    Ok(slides)
+}
+
 /// The Marp deck of one chapter.
 pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
-    let page_path = root.join(&chapter.page);
-    let page = display_path(root, &page_path);
-    let markdown =
-        std::fs::read_to_string(&page_path).with_context(|| format!("reading {page}"))?;
-    let markdown = expand_includes(&page_path, &markdown)?;
-    let slides = split_slides(&page, &markdown)?;
-    let page_folder = chapter.page.parent().unwrap_or(Path::new("src"));
-
+    let slides = chapter_slides(root, chapter)?;
     let mut deck = String::new();
     let _ = writeln!(deck, "{}\n", generated_marker(COMMAND));
     let _ = writeln!(
@@ -320,7 +354,7 @@ pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
         "<!-- theme: default -->\n<!-- paginate: true -->\n<!-- size: 16:9 -->\n"
     );
     let _ = writeln!(deck, "{DECK_STYLE}\n");
-    for (index, slide) in slides.iter().enumerate() {
+    for (index, (slide, page_folder)) in slides.iter().enumerate() {
         if index > 0 {
             let _ = writeln!(deck, "\n---\n");
         }
@@ -389,22 +423,27 @@ section pre { font-size: 0.62em; }
 section table { font-size: 0.7em; }
 </style>";
 
-/// Minutes per section of one chapter: `(heading, minutes)`.
+/// Minutes per section of one chapter, every page of it: `(heading, minutes)`.
 pub fn schedule_of(root: &Path, chapter: &Chapter) -> Result<Vec<(String, u32)>> {
-    let page_path = root.join(&chapter.page);
-    let page = display_path(root, &page_path);
-    let markdown =
-        std::fs::read_to_string(&page_path).with_context(|| format!("reading {page}"))?;
-    Ok(split_slides(&page, &markdown)?
-        .into_iter()
-        .filter_map(|slide| {
-            let minutes = slide.notes?.minutes;
-            Some((
-                slide.heading.trim_start_matches('#').trim().to_string(),
-                minutes,
-            ))
-        })
-        .collect())
+    let mut sections = Vec::new();
+    for page in &chapter.pages {
+        let page_path = root.join(page);
+        let shown = display_path(root, &page_path);
+        let markdown =
+            std::fs::read_to_string(&page_path).with_context(|| format!("reading {shown}"))?;
+        sections.extend(
+            split_slides(&shown, &markdown)?
+                .into_iter()
+                .filter_map(|slide| {
+                    let minutes = slide.notes?.minutes;
+                    Some((
+                        slide.heading.trim_start_matches('#').trim().to_string(),
+                        minutes,
+                    ))
+                }),
+        );
+    }
+    Ok(sections)
 }
 
 /// The workshop schedule page: minutes per section, per chapter and for the day.
@@ -550,6 +589,27 @@ mod tests {
         assert_eq!(
             shown,
             "- a list\n\n```rust\nfn a() {}\n\nfn b() {}\n```\n\n| t |\n|:-|"
+        );
+    }
+
+    #[test]
+    fn a_folder_chapter_gathers_the_pages_listed_under_it() {
+        let root = std::env::temp_dir().join(format!("slides-chapters-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        let summary = "# Summary\n\n[Intro](introduction.md)\n\n- [One](ch01-one.md)\n- [Two]()\n- [Three](ch03-three/index.md)\n  - [Loop](ch03-three/loop.md)\n  - [Wakers](ch03-three/wakers.md)\n- [Schedule](generated/workshop-schedule.md)\n";
+        std::fs::write(root.join("src/SUMMARY.md"), summary).unwrap();
+        let found = chapters(&root).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        let decks: Vec<&str> = found.iter().map(|chapter| chapter.deck.as_str()).collect();
+        assert_eq!(decks, ["ch01-one", "ch03-three"]);
+        let pages: Vec<&Path> = found[1].pages.iter().map(PathBuf::as_path).collect();
+        assert_eq!(
+            pages,
+            [
+                Path::new("src/ch03-three/index.md"),
+                Path::new("src/ch03-three/loop.md"),
+                Path::new("src/ch03-three/wakers.md")
+            ]
         );
     }
 

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, ensure};
 use chapters_code::ch01_concurrency_vs_parallelism::{Timing, TimingReport, Variant};
 
-use crate::{Mode, display_path, generated_marker};
+use crate::{Mode, bench_tables, display_path, generated_marker};
 
 /// The command that regenerates every table.
 pub const COMMAND: &str = "cargo xtask tables";
@@ -26,34 +26,80 @@ pub const CH01_EXAMPLE: &str = "ch01_five_jobs";
 const CH01_HEADER: &str = "| Variant | Sleep-bound | Bound | Ratio | CPU-bound | Bound | Ratio |";
 const CH01_ALIGNMENT: &str = "|:--|--:|--:|--:|--:|--:|--:|";
 
-/// Measures and writes every table ([`Mode::Write`]) or checks the committed ones.
+/// Checks every committed table ([`Mode::Check`]), or measures and writes
+/// them all ([`Mode::Write`], see [`write`]).
 pub fn generate(root: &Path, mode: Mode) -> Result<()> {
-    let table = root.join(CH01_TABLE);
     match mode {
+        Mode::Write => write(root, None),
         Mode::Check => {
+            let table = root.join(CH01_TABLE);
             let text = std::fs::read_to_string(&table).with_context(|| {
                 format!("reading {CH01_TABLE}: run `{COMMAND}` and commit the result")
             })?;
             check_ch01(&text).with_context(|| {
                 format!("checking {CH01_TABLE}: run `{COMMAND}` and commit the result")
-            })
-        }
-        Mode::Write => {
-            let run = run_example(root, CH01_EXAMPLE)?;
-            let run: TimingReport = serde_json::from_str(&run)
-                .with_context(|| format!("reading the JSON printed by example {CH01_EXAMPLE}"))?;
-            let text = render_ch01(
-                &run,
-                &cpu_model(),
-                &chrono::Local::now().date_naive().to_string(),
-            );
-            check_ch01(&text).context("the table just rendered does not pass its own check")?;
-            std::fs::write(&table, text)
-                .with_context(|| format!("writing {}", display_path(root, &table)))?;
-            println!("wrote {CH01_TABLE}");
+            })?;
+            for table in bench_tables::TABLES {
+                let command = format!("{COMMAND} {}", table.chapter);
+                let text = std::fs::read_to_string(root.join(table.file)).with_context(|| {
+                    format!(
+                        "reading {}: run `{command}` and commit the result",
+                        table.file
+                    )
+                })?;
+                bench_tables::check(table, &text).with_context(|| {
+                    format!(
+                        "checking {}: run `{command}` and commit the result",
+                        table.file
+                    )
+                })?;
+            }
             Ok(())
         }
     }
+}
+
+/// Measures and writes the tables of one chapter (`ch01`, `ch03`, …) or, with
+/// `None`, of every chapter. An unknown chapter lists the ones with tables.
+pub fn write(root: &Path, chapter: Option<&str>) -> Result<()> {
+    let wanted = |name: &str| chapter.is_none_or(|chapter| chapter == name);
+    let known: Vec<&str> = std::iter::once("ch01")
+        .chain(bench_tables::TABLES.iter().map(|table| table.chapter))
+        .collect();
+    if let Some(chapter) = chapter {
+        ensure!(
+            known.contains(&chapter),
+            "no timing table for `{chapter}`: the chapters with tables are {}",
+            known.join(", ")
+        );
+    }
+    if wanted("ch01") {
+        write_ch01(root)?;
+    }
+    for table in bench_tables::TABLES
+        .iter()
+        .filter(|table| wanted(table.chapter))
+    {
+        bench_tables::write(root, table)?;
+    }
+    Ok(())
+}
+
+fn write_ch01(root: &Path) -> Result<()> {
+    let table = root.join(CH01_TABLE);
+    let run = run_example(root, CH01_EXAMPLE)?;
+    let run: TimingReport = serde_json::from_str(&run)
+        .with_context(|| format!("reading the JSON printed by example {CH01_EXAMPLE}"))?;
+    let text = render_ch01(
+        &run,
+        &cpu_model(),
+        &chrono::Local::now().date_naive().to_string(),
+    );
+    check_ch01(&text).context("the table just rendered does not pass its own check")?;
+    std::fs::write(&table, text)
+        .with_context(|| format!("writing {}", display_path(root, &table)))?;
+    println!("wrote {CH01_TABLE}");
+    Ok(())
 }
 
 /// Runs a chapter example in release mode with `--json`, showing its progress,
@@ -140,31 +186,7 @@ pub fn render_ch01(run: &TimingReport, cpu_model: &str, date: &str) -> String {
 /// Checks chapter 1's table: generated marker, header, one well-formed row per
 /// [`Variant`] in order, and the line naming machine, date and command.
 pub fn check_ch01(text: &str) -> Result<()> {
-    let mut lines = text.lines();
-    ensure!(
-        lines.next() == Some(generated_marker(COMMAND).as_str()),
-        "line 1 is not the generated-file marker `{}`",
-        generated_marker(COMMAND)
-    );
-    let table: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line))
-        .filter(|(_, line)| line.starts_with('|'))
-        .collect();
-    ensure!(table.len() >= 2, "no markdown table found");
-    ensure!(
-        table[0].1 == CH01_HEADER,
-        "line {}: header should be `{CH01_HEADER}`",
-        table[0].0
-    );
-    ensure!(
-        table[1].1 == CH01_ALIGNMENT,
-        "line {}: alignment row should be `{CH01_ALIGNMENT}`",
-        table[1].0
-    );
-
-    let rows = &table[2..];
+    let rows = table_rows(text, CH01_HEADER, CH01_ALIGNMENT)?;
     let labels: Vec<&str> = rows
         .iter()
         .map(|(_, row)| row.split('|').nth(1).unwrap_or("").trim())
@@ -186,6 +208,45 @@ pub fn check_ch01(text: &str) -> Result<()> {
     for (line, row) in rows {
         check_ch01_row(row).with_context(|| format!("line {line}: `{row}`"))?;
     }
+    check_footer(text, COMMAND)?;
+    Ok(())
+}
+
+/// A generated table's data rows, after checking the generated-file marker
+/// on line 1, the header and the alignment row: `(line number, row)`.
+pub(crate) fn table_rows<'a>(
+    text: &'a str,
+    header: &str,
+    alignment: &str,
+) -> Result<Vec<(usize, &'a str)>> {
+    ensure!(
+        text.lines().next() == Some(generated_marker(COMMAND).as_str()),
+        "line 1 is not the generated-file marker `{}`",
+        generated_marker(COMMAND)
+    );
+    let table: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line))
+        .filter(|(_, line)| line.starts_with('|'))
+        .collect();
+    ensure!(table.len() >= 2, "no markdown table found");
+    ensure!(
+        table[0].1 == header,
+        "line {}: header should be `{header}`",
+        table[0].0
+    );
+    ensure!(
+        table[1].1 == alignment,
+        "line {}: alignment row should be `{alignment}`",
+        table[1].0
+    );
+    Ok(table[2..].to_vec())
+}
+
+/// Checks the line under a table that names the machine, the date and the
+/// command that reproduces it.
+pub(crate) fn check_footer(text: &str, command: &str) -> Result<()> {
     let footer = text
         .lines()
         .find(|line| line.starts_with("*Measured on "))
@@ -195,18 +256,13 @@ pub fn check_ch01(text: &str) -> Result<()> {
         "the measured-on line does not name the cores and CPU model"
     );
     ensure!(
-        footer.contains(&format!("`{COMMAND}`")),
-        "the measured-on line does not give the command `{COMMAND}`"
+        footer.contains(&format!("`{command}`")),
+        "the measured-on line does not give the command `{command}`"
     );
-    ensure!(
-        footer
-            .split_whitespace()
-            .any(
-                |word| chrono::NaiveDate::parse_from_str(word.trim_end_matches(':'), "%Y-%m-%d")
-                    .is_ok()
-            ),
-        "the measured-on line has no date (YYYY-MM-DD)"
-    );
+    let dated = footer.split_whitespace().any(|word| {
+        chrono::NaiveDate::parse_from_str(word.trim_end_matches([':', ',']), "%Y-%m-%d").is_ok()
+    });
+    ensure!(dated, "the measured-on line has no date (YYYY-MM-DD)");
     Ok(())
 }
 

@@ -1,0 +1,34 @@
+//! Chapter 3, *Event loop internals*: from the source talk's generator loop
+//! to an executor that keeps up with tokio's current-thread runtime.
+//!
+//! One module per step of the chapter:
+//!
+//! 1. [`generator_loop`]: the talk's loop over resumable tasks (a `ready`
+//!    list and a `next` list), with the tasks written as state machines.
+//! 2. [`hand_written_future`]: the same task as a `Future`, by hand and as an
+//!    `async fn`; [`exercise`] writes its `yield_now`.
+//! 3. [`block_on`]: one future, a thread-parking waker.
+//! 4. [`never_woken`]: what happens to a future that returns `Pending`
+//!    without arranging a wake-up.
+//! 5. [`naive_executor`]: the executor a learner writes first.
+//! 6. [`tuned_executor`]: one allocation per task, chapter 2's state word,
+//!    a local run queue, a raw waker, join handles that carry panics.
+//! 7. [`timers`]: a thread per sleep, then a heap of deadlines.
+//! 8. [`one_slot_channel`] and [`workloads`]: what the benchmarks run.
+//!
+//! [`log::Log`] records what the example tasks "print".
+
+// Every `unsafe` block in the chapter says why it is sound; clippy checks.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+pub mod block_on;
+pub mod exercise;
+pub mod generator_loop;
+pub mod hand_written_future;
+pub mod log;
+pub mod naive_executor;
+pub mod never_woken;
+pub mod one_slot_channel;
+pub mod timers;
+pub mod tuned_executor;
+pub mod workloads;
