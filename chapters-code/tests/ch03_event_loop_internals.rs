@@ -169,10 +169,14 @@ fn a_detached_task_still_runs_and_tasks_need_not_be_send() {
         }
     }));
     executor.block_on(async {
-        // The detached task needs two polls; a short sleep gives it the turns.
-        sleep(Duration::from_millis(1)).await;
+        // The detached task needs two polls. Each yield here lets the
+        // executor run its queue once more: turns counted, not time waited,
+        // so a slow machine (or valgrind) cannot make the task miss them.
+        for _ in 0..3 {
+            yield_now().await;
+        }
     });
-    assert!(ran.get());
+    assert!(ran.get(), "a dropped join handle must not cancel its task");
 }
 
 /// Wakes its own waker `wakes` times on the first poll, then finishes on
@@ -241,8 +245,10 @@ fn a_wake_from_another_thread_reaches_the_parked_executor() {
     let executor = Executor::new();
     let done = executor.block_on(async {
         spawn(async {
-            // A thread sleeps 5 ms and wakes this task from there.
-            thread_sleep(Duration::from_millis(5)).await;
+            // A thread sleeps and wakes this task from there. The executor
+            // reaches its park within microseconds; 100 ms leaves it that
+            // margin even on a loaded machine or under valgrind.
+            thread_sleep(Duration::from_millis(100)).await;
             "woken"
         })
         .await
