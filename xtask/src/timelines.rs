@@ -30,6 +30,7 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 use chapters_code::ch01_concurrency_vs_parallelism::{
     Scenario, Variant, Workload, available_cores, calibrate_count_to, record_scenario,
 };
+use chapters_code::ch03_event_loop_internals::timelines::record_timers;
 use chapters_code::timeline::Timeline;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -79,21 +80,66 @@ pub fn ch01_path(variant: Variant, workload: Workload) -> String {
     )
 }
 
+/// Chapter 3's deadlines, one sleeping task each, in job order.
+pub const CH03_DEADLINES: [Duration; 5] = [
+    Duration::from_millis(20),
+    Duration::from_millis(40),
+    Duration::from_millis(60),
+    Duration::from_millis(80),
+    Duration::from_millis(100),
+];
+/// How long chapter 3's task that never yields counts for.
+const CH03_BUSY: Duration = Duration::from_millis(50);
+
+/// Chapter 3's pictures, by name: the sleepers alone, and behind a task that
+/// counts without yielding (one more job).
+pub const CH03_TIMELINES: [(&str, bool); 2] =
+    [("timers", false), ("timers-behind-a-busy-task", true)];
+
+/// Where chapter 3's picture `name` lives, relative to the repository root.
+pub fn ch03_path(name: &str) -> String {
+    format!("src/generated/ch03-timeline-{name}.svg")
+}
+
+/// Every timeline file and how many jobs it must show.
+fn expected_files() -> Vec<(String, usize)> {
+    let ch01 = CH01_TIMELINES
+        .iter()
+        .map(|&(variant, workload)| (ch01_path(variant, workload), CH01_JOBS));
+    let ch03 = CH03_TIMELINES
+        .iter()
+        .map(|&(name, busy)| (ch03_path(name), CH03_DEADLINES.len() + usize::from(busy)));
+    ch01.chain(ch03).collect()
+}
+
 /// Records and draws every timeline ([`Mode::Write`]) or checks the committed
 /// ones.
 pub fn generate(root: &Path, mode: Mode) -> Result<()> {
     match mode {
-        Mode::Check => check_ch01(root),
-        Mode::Write => write_ch01(root),
+        Mode::Check => check_all(root),
+        Mode::Write => {
+            let started = Instant::now();
+            let footnote = format!(
+                "{FOOTNOTE_START}{} cores ({}), {} · {COMMAND}",
+                available_cores(),
+                cpu_model(),
+                chrono::Local::now().date_naive()
+            );
+            let drawn = write_ch01(root, &footnote)? + write_ch03(root, &footnote)?;
+            println!(
+                "recorded and drew {drawn} timelines in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 
-fn check_ch01(root: &Path) -> Result<()> {
-    let problems: Vec<String> = CH01_TIMELINES
-        .iter()
-        .filter_map(|&(variant, workload)| {
-            let relative = ch01_path(variant, workload);
-            check_file(&root.join(&relative), CH01_JOBS)
+fn check_all(root: &Path) -> Result<()> {
+    let problems: Vec<String> = expected_files()
+        .into_iter()
+        .filter_map(|(relative, jobs)| {
+            check_file(&root.join(&relative), jobs)
                 .err()
                 .map(|error| format!("  {relative}: {error:#}"))
         })
@@ -115,8 +161,28 @@ fn check_file(path: &Path, jobs: usize) -> Result<()> {
     check_svg(&text, jobs)
 }
 
-fn write_ch01(root: &Path) -> Result<()> {
-    let started = Instant::now();
+/// Draws a recorded timeline, checks the drawing and writes it.
+fn write_picture(
+    root: &Path,
+    relative: &str,
+    title: &str,
+    footnote: &str,
+    timeline: &Timeline,
+    axis_end: Duration,
+    jobs: usize,
+) -> Result<()> {
+    let text = render_svg(title, footnote, timeline, axis_end)
+        .with_context(|| format!("drawing {relative}"))?;
+    check_svg(&text, jobs)
+        .with_context(|| format!("{relative} as just drawn does not pass its own check"))?;
+    let path = root.join(relative);
+    std::fs::write(&path, text)
+        .with_context(|| format!("writing {}", display_path(root, &path)))?;
+    println!("wrote {relative}");
+    Ok(())
+}
+
+fn write_ch01(root: &Path, footnote: &str) -> Result<usize> {
     eprintln!(
         "calibrating the counting job to about {} ms",
         CH01_CPU_JOB.as_millis()
@@ -127,12 +193,6 @@ fn write_ch01(root: &Path) -> Result<()> {
         sleep: CH01_SLEEP,
         cpu_iterations: calibration.iterations,
     };
-    let footnote = format!(
-        "{FOOTNOTE_START}{} cores ({}), {} · {COMMAND}",
-        available_cores(),
-        cpu_model(),
-        chrono::Local::now().date_naive()
-    );
     let recorded: Vec<(Variant, Workload, Timeline)> = CH01_TIMELINES
         .iter()
         .map(|&(variant, workload)| {
@@ -168,21 +228,63 @@ fn write_ch01(root: &Path) -> Result<()> {
             milliseconds(timeline.end())
         );
         let relative = ch01_path(*variant, *workload);
-        let text = render_svg(&title, &footnote, timeline, axis_end)
-            .with_context(|| format!("drawing {relative}"))?;
-        check_svg(&text, CH01_JOBS)
-            .with_context(|| format!("{relative} as just drawn does not pass its own check"))?;
-        let path = root.join(&relative);
-        std::fs::write(&path, text)
-            .with_context(|| format!("writing {}", display_path(root, &path)))?;
-        println!("wrote {relative}");
+        write_picture(
+            root, &relative, &title, footnote, timeline, axis_end, CH01_JOBS,
+        )?;
     }
-    println!(
-        "recorded and drew {} timelines in {:.1} s",
-        recorded.len(),
-        started.elapsed().as_secs_f64()
+    Ok(recorded.len())
+}
+
+fn write_ch03(root: &Path, footnote: &str) -> Result<usize> {
+    eprintln!(
+        "calibrating chapter 3's counting task to about {} ms",
+        CH03_BUSY.as_millis()
     );
-    Ok(())
+    let busy = calibrate_count_to(CH03_BUSY);
+    let recorded: Vec<(&str, bool, Timeline)> = CH03_TIMELINES
+        .iter()
+        .map(|&(name, with_busy)| {
+            let timeline = record_timers(&CH03_DEADLINES, with_busy.then_some(busy.iterations));
+            eprintln!(
+                "recorded ch03 {name}: done at {:.0} ms",
+                milliseconds(timeline.end())
+            );
+            (name, with_busy, timeline)
+        })
+        .collect();
+    let axis_end = shared_axis_end(recorded.iter().map(|(_, _, timeline)| timeline));
+    let sleepers = CH03_DEADLINES.len();
+    let deadlines: Vec<String> = CH03_DEADLINES
+        .iter()
+        .map(|deadline| deadline.as_millis().to_string())
+        .collect();
+    for (name, with_busy, timeline) in &recorded {
+        let busy_part = if *with_busy {
+            format!(
+                ", then task {sleepers} counts for about {:.0} ms without yielding",
+                milliseconds(busy.one_job)
+            )
+        } else {
+            String::new()
+        };
+        let title = format!(
+            "Tuned executor: tasks 0–{} sleep until {} ms{busy_part}; done at {:.0} ms",
+            sleepers - 1,
+            deadlines.join(", "),
+            milliseconds(timeline.end())
+        );
+        let jobs = sleepers + usize::from(*with_busy);
+        write_picture(
+            root,
+            &ch03_path(name),
+            &title,
+            footnote,
+            timeline,
+            axis_end,
+            jobs,
+        )?;
+    }
+    Ok(recorded.len())
 }
 
 /// The end of a time axis shared by several timelines: the next multiple of

@@ -15,6 +15,7 @@
 //!    a local run queue, a raw waker, join handles that carry panics.
 //! 7. [`timers`]: a thread per sleep, then a heap of deadlines.
 //! 8. [`one_slot_channel`] and [`workloads`]: what the benchmarks run.
+//! 9. [`timelines`]: the timers recorded as pictures (`cargo xtask timelines`).
 //!
 //! [`log::Log`] records what the example tasks "print".
 
@@ -29,6 +30,7 @@ pub mod log;
 pub mod naive_executor;
 pub mod never_woken;
 pub mod one_slot_channel;
+pub mod timelines;
 pub mod timers;
 pub mod tuned_executor;
 pub mod workloads;
