@@ -315,6 +315,37 @@ async function checkSearch(page, name, url) {
   fail(`${name}`, `search never listed this page: tried ${tried.join(', ')}`);
 }
 
+// Every slide is readable as projected: nothing runs past the slide's bottom
+// (Marp clips it) and no code block was shrunk to fit (Marp's auto-scaling
+// makes a long block legible only from the front row). `cargo xtask slides`
+// spreads long sections over several slides from height estimates; this is
+// where those estimates meet the real layout.
+async function checkSlidesFit(page, name) {
+  const problems = await page.evaluate(() => [...document.querySelectorAll('section')].flatMap((section, index) => {
+    const box = section.getBoundingClientRect();
+    const scale = box.height / section.offsetHeight || 1;
+    const title = (section.querySelector('h1, h2, h3')?.textContent ?? '').trim();
+    const where = `slide ${index + 1} "${title}"`;
+    const found = [];
+    const limit = section.offsetHeight - parseFloat(getComputedStyle(section).paddingBottom) / 2;
+    let bottom = 0;
+    for (const child of section.children) {
+      if (child.tagName === 'HEADER' || child.tagName === 'FOOTER') continue;
+      bottom = Math.max(bottom, (child.getBoundingClientRect().bottom - box.top) / scale);
+    }
+    if (bottom > limit) found.push(`${where}: content runs ${Math.round(bottom - limit)} px past the slide's bottom`);
+    for (const code of section.querySelectorAll('marp-pre code, pre code')) {
+      const shrink = code.getBoundingClientRect().height / scale / code.offsetHeight;
+      if (shrink < 0.97) found.push(`${where}: a code block is shrunk to ${Math.round(shrink * 100)}% to fit`);
+    }
+    return found;
+  }));
+  if (problems.length === 0) ok(name, 'every slide fits without shrinking its code');
+  for (const problem of problems) {
+    fail(name, `${problem}: lower the height estimates in xtask/src/slides.rs (SLIDE_BODY_PX and friends), then run \`cargo xtask slides\``);
+  }
+}
+
 // Every image of the page has loaded (lazy ones are made eager first).
 async function checkImages(page, name) {
   const images = await page.evaluate(async () => {
@@ -484,6 +515,7 @@ async function checkDeck(context, base, url, blocked) {
       .filter((note) => note.textContent.trim().length > 0).length);
     if (notes > 0) ok(name, `${plural(notes, 'slide')} with speaker notes`);
     else fail(name, 'no speaker notes in the deck (expected .bespoke-marp-note elements with text)');
+    await checkSlidesFit(page, name);
     await checkImages(page, name);
     const shot = path.join(opts.out, `slides_${shotName(path.posix.basename(name))}`);
     await page.screenshot({ path: shot, timeout: PAGE_TIMEOUT_MS });

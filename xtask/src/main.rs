@@ -1,5 +1,7 @@
 //! `cargo xtask`: builds, serves and regenerates the book.
 
+use std::process::ExitCode;
+
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use xtask::{Mode, repository_root};
@@ -57,7 +59,19 @@ enum Command {
     },
 }
 
-fn main() -> Result<()> {
+// Errors print as one line (`context: cause`), even with RUST_BACKTRACE set: a learner
+// mistyping a chapter name needs the list of valid names, not a stack trace.
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let root = repository_root();
     match Cli::parse().command {
         Command::Book => {

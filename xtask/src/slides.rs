@@ -358,30 +358,311 @@ pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
         if index > 0 {
             let _ = writeln!(deck, "\n---\n");
         }
-        let _ = writeln!(deck, "{}\n", slide.heading);
-        let (shown, prose) = split_prose(&retarget_images(&slide.body, page_folder));
-        if !shown.is_empty() {
-            let _ = writeln!(deck, "{shown}");
-        }
-        let mut notes: Vec<String> = slide
-            .notes
+        let (shown, mut prose) = split_prose(&retarget_images(&slide.body, page_folder));
+        let shown: Vec<String> = shown
             .iter()
-            .map(|notes| format!("{} min. {}", notes.minutes, notes.text))
+            .map(|block| {
+                let (short, moved) = shorten_long_items(block);
+                prose.extend(moved);
+                short
+            })
             .collect();
-        notes.extend(prose);
-        if !notes.is_empty() {
-            // Marp turns a comment that is not a directive into presenter notes.
-            let text = notes.join("\n\n").replace("-->", "—>");
-            let _ = writeln!(deck, "\n<!--\n{text}\n-->");
+        let pages = paginate(&shown);
+        for (number, page) in pages.iter().enumerate() {
+            if number > 0 {
+                let _ = writeln!(deck, "\n---\n");
+            }
+            if pages.len() > 1 {
+                let _ = writeln!(deck, "{} ({}/{})\n", slide.heading, number + 1, pages.len());
+            } else {
+                let _ = writeln!(deck, "{}\n", slide.heading);
+            }
+            if !page.is_empty() {
+                let _ = writeln!(deck, "{}", page.join("\n\n"));
+            }
+            if number > 0 {
+                continue;
+            }
+            let mut notes: Vec<String> = slide
+                .notes
+                .iter()
+                .map(|notes| format!("{} min. {}", notes.minutes, notes.text))
+                .collect();
+            notes.extend(prose.iter().cloned());
+            if !notes.is_empty() {
+                // Marp turns a comment that is not a directive into presenter notes.
+                let text = notes.join("\n\n").replace("-->", "—>");
+                let _ = writeln!(deck, "\n<!--\n{text}\n-->");
+            }
         }
     }
     Ok(deck)
 }
 
+// What fits below a `##` heading on a 1280×720 slide of the deck's style, in
+// CSS pixels, measured in Chromium on Marp's default theme: the heading ends at
+// 147 px and the bottom padding starts at 641 px. The browser check fails on a
+// slide whose content overflows, or whose code Marp had to shrink, so these
+// estimates cannot silently drift from what the room sees.
+const SLIDE_BODY_PX: f32 = 485.0;
+const BLOCK_GAP_PX: f32 = 16.0;
+const CODE_PADDING_PX: f32 = 54.0;
+const CODE_LINE_PX: f32 = 18.7;
+const TEXT_LINE_PX: f32 = 39.0;
+const TEXT_CHARS_PER_LINE: usize = 72;
+const TABLE_ROW_PX: f32 = 41.0;
+const TABLE_WRAP_PX: f32 = 27.0;
+const TABLE_CHARS_PER_LINE: usize = 110;
+const IMAGE_PX: f32 = 420.0;
+
+/// A list item longer than this many rendered lines is a paragraph, not a
+/// bullet: the slide keeps its lead and the notes get the whole item.
+const LONGEST_ITEM_LINES: usize = 6;
+
+/// Shortens a list's long items to their lead (the bold opening, or else the
+/// first sentence); returns the list as shown and the full items for the notes.
+fn shorten_long_items(block: &str) -> (String, Vec<String>) {
+    let lines: Vec<&str> = block.lines().collect();
+    let first = block.trim_start();
+    if !["- ", "* "].iter().any(|bullet| first.starts_with(bullet)) {
+        return (block.to_string(), Vec::new());
+    }
+    let mut shown = Vec::new();
+    let mut moved = Vec::new();
+    for item in items(&lines) {
+        let lead = (text_lines(&item) > LONGEST_ITEM_LINES)
+            .then(|| item_lead(&item.join(" ")))
+            .flatten();
+        match lead {
+            Some(lead) => {
+                shown.push(lead);
+                moved.push(item.join("\n"));
+            }
+            None => shown.extend(item.iter().map(|line| line.to_string())),
+        }
+    }
+    (shown.join("\n"), moved)
+}
+
+/// `- **A warm heap.** …` → `- **A warm heap.**`; without bold, the first
+/// sentence; `None` when neither is found.
+fn item_lead(item: &str) -> Option<String> {
+    let (bullet, text) = item.split_at(2);
+    let end = match text.strip_prefix("**") {
+        Some(bold) => bold.find("**")? + 4,
+        None => text.find(". ")? + 1,
+    };
+    Some(format!("{bullet}{}", &text[..end]))
+}
+
+/// Spreads a section's shown blocks over as many slides as they need, in
+/// order: a code block, list or table too tall for one slide continues on the
+/// next (a table repeating its header), so no slide has to be shrunk to fit.
+fn paginate(blocks: &[String]) -> Vec<Vec<String>> {
+    let mut pages: Vec<Vec<String>> = vec![Vec::new()];
+    let mut used = 0.0;
+    for piece in blocks.iter().flat_map(|block| split_block(block)) {
+        let height = block_height(&piece);
+        if used + height > SLIDE_BODY_PX && pages.last().is_some_and(|page| !page.is_empty()) {
+            pages.push(Vec::new());
+            used = 0.0;
+        }
+        used += height;
+        pages
+            .last_mut()
+            .expect("pages starts non-empty")
+            .push(piece);
+    }
+    pages
+}
+
+/// The estimated rendered height of one block, margin included.
+fn block_height(block: &str) -> f32 {
+    let lines: Vec<&str> = block.lines().collect();
+    let first = block.trim_start();
+    let height = if first.starts_with("```") || first.starts_with("~~~") {
+        CODE_PADDING_PX + CODE_LINE_PX * lines.len().saturating_sub(2) as f32
+    } else if first.starts_with('|') {
+        lines
+            .iter()
+            .filter(|line| !line.starts_with("|:") && !line.starts_with("|-"))
+            .map(|row| table_row_height(row))
+            .sum()
+    } else if first.starts_with("![") {
+        IMAGE_PX
+    } else {
+        TEXT_LINE_PX * text_lines(&lines) as f32
+    };
+    height + BLOCK_GAP_PX
+}
+
+/// A table row is as tall as its longest cell, each column taking an equal
+/// share of the width.
+fn table_row_height(row: &str) -> f32 {
+    let cells: Vec<&str> = row.trim().trim_matches('|').split('|').collect();
+    let chars_per_line = (TABLE_CHARS_PER_LINE / cells.len().max(1)).max(1);
+    let lines = cells
+        .iter()
+        .map(|cell| {
+            cell.trim()
+                .chars()
+                .filter(|&c| c != '`')
+                .count()
+                .div_ceil(chars_per_line)
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    TABLE_ROW_PX + TABLE_WRAP_PX * (lines - 1) as f32
+}
+
+/// Rendered lines of a list, quote or HTML block: each item wraps on its own.
+fn text_lines(lines: &[&str]) -> usize {
+    items(lines)
+        .iter()
+        .map(|item| {
+            let chars: usize = item
+                .iter()
+                .map(|line| line.trim().chars().count() + 1)
+                .sum();
+            chars.div_ceil(TEXT_CHARS_PER_LINE).max(1)
+        })
+        .sum()
+}
+
+/// The lines of a block grouped by list item; a block that is not a list is
+/// one item.
+fn items<'a>(lines: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let mut items: Vec<Vec<&str>> = Vec::new();
+    for &line in lines {
+        let starts_item = line.starts_with("- ")
+            || line.starts_with("* ")
+            || line.split_once(". ").is_some_and(|(number, _)| {
+                !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+            });
+        match items.last_mut() {
+            Some(item) if !starts_item => item.push(line),
+            _ => items.push(vec![line]),
+        }
+    }
+    items
+}
+
+/// Cuts a block taller than a slide into pieces that each fit: code at blank
+/// lines where it can, tables by rows under a repeated header, lists by item.
+fn split_block(block: &str) -> Vec<String> {
+    if block_height(block) <= SLIDE_BODY_PX {
+        return vec![block.to_string()];
+    }
+    let lines: Vec<&str> = block.lines().collect();
+    let first = block.trim_start();
+    if (first.starts_with("```") || first.starts_with("~~~")) && lines.len() > 2 {
+        let fence_open = lines[0];
+        let fence_close = lines[lines.len() - 1];
+        let capacity = ((SLIDE_BODY_PX - BLOCK_GAP_PX - CODE_PADDING_PX) / CODE_LINE_PX) as usize;
+        return split_code(&lines[1..lines.len() - 1], capacity)
+            .into_iter()
+            .map(|chunk| format!("{fence_open}\n{}\n{fence_close}", chunk.join("\n")))
+            .collect();
+    }
+    if first.starts_with('|') && lines.len() > 2 {
+        let header = table_row_height(lines[0]) + BLOCK_GAP_PX;
+        let mut pieces: Vec<Vec<&str>> = vec![Vec::new()];
+        let mut used = header;
+        for &row in &lines[2..] {
+            let height = table_row_height(row);
+            if used + height > SLIDE_BODY_PX && pieces.last().is_some_and(|piece| !piece.is_empty())
+            {
+                pieces.push(Vec::new());
+                used = header;
+            }
+            used += height;
+            pieces
+                .last_mut()
+                .expect("pieces starts non-empty")
+                .push(row);
+        }
+        return pieces
+            .into_iter()
+            .map(|rows| format!("{}\n{}\n{}", lines[0], lines[1], rows.join("\n")))
+            .collect();
+    }
+    let items = items(&lines);
+    if items.len() < 2 {
+        return vec![block.to_string()];
+    }
+    let mut pieces: Vec<Vec<&str>> = vec![Vec::new()];
+    let mut used = 0.0;
+    for item in items {
+        let height = TEXT_LINE_PX * text_lines(&item) as f32;
+        if used + height + BLOCK_GAP_PX > SLIDE_BODY_PX
+            && pieces.last().is_some_and(|piece| !piece.is_empty())
+        {
+            pieces.push(Vec::new());
+            used = 0.0;
+        }
+        used += height;
+        pieces
+            .last_mut()
+            .expect("pieces starts non-empty")
+            .extend(item);
+    }
+    pieces.into_iter().map(|piece| piece.join("\n")).collect()
+}
+
+/// Cuts code into chunks of at most `capacity` lines. A chunk ends at a blank
+/// line when one is near the limit; otherwise before the least indented line
+/// in its second half that does not close a block, so a cut falls between
+/// items or statements rather than inside an expression.
+fn split_code<'a>(code: &[&'a str], capacity: usize) -> Vec<Vec<&'a str>> {
+    let capacity = capacity.max(2);
+    let mut chunks = Vec::new();
+    let mut rest = code;
+    while rest.len() > capacity {
+        let window = &rest[..=capacity];
+        // The cost of starting the next chunk with `line`: a closing bracket
+        // or a chained `.call()` would be an orphan, so they never start one.
+        let indent = |line: &str| {
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() {
+                0
+            } else if trimmed.starts_with(['{', '}', ')', ']', '.']) {
+                usize::MAX
+            } else {
+                line.len() - trimmed.len() + 1
+            }
+        };
+        let cut = (capacity / 2..=capacity)
+            .min_by_key(|&at| (indent(window[at]), std::cmp::Reverse(at)))
+            .expect("the range is not empty");
+        chunks.push(trim_blank(&rest[..cut]));
+        rest = &rest[cut..];
+        while rest.first().is_some_and(|line| line.trim().is_empty()) {
+            rest = &rest[1..];
+        }
+    }
+    if !rest.is_empty() {
+        chunks.push(trim_blank(rest));
+    }
+    chunks
+}
+
+fn trim_blank<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    let start = lines
+        .iter()
+        .position(|line| !line.trim().is_empty())
+        .unwrap_or(lines.len());
+    let end = lines
+        .iter()
+        .rposition(|line| !line.trim().is_empty())
+        .map_or(start, |end| end + 1);
+    lines[start..end].to_vec()
+}
+
 /// Splits a section's body into what the slide shows (lists, code, tables,
 /// images, quotes, HTML) and its prose paragraphs, which become presenter
 /// notes: a slide full of paragraphs is a page, not a slide.
-fn split_prose(body: &str) -> (String, Vec<String>) {
+fn split_prose(body: &str) -> (Vec<String>, Vec<String>) {
     let mut shown: Vec<String> = Vec::new();
     let mut prose = Vec::new();
     let mut block: Vec<&str> = Vec::new();
@@ -414,13 +695,14 @@ fn split_prose(body: &str) -> (String, Vec<String>) {
         }
     }
     flush(&mut block);
-    (shown.join("\n\n"), prose)
+    (shown, prose)
 }
 
 const DECK_STYLE: &str = "<style>
 section { font-size: 26px; }
 section pre { font-size: 0.62em; }
 section table { font-size: 0.7em; }
+section img { max-height: 420px; }
 </style>";
 
 /// Minutes per section of one chapter, every page of it: `(heading, minutes)`.
@@ -588,7 +870,11 @@ mod tests {
         assert_eq!(prose, ["A paragraph\nover two lines."]);
         assert_eq!(
             shown,
-            "- a list\n\n```rust\nfn a() {}\n\nfn b() {}\n```\n\n| t |\n|:-|"
+            [
+                "- a list",
+                "```rust\nfn a() {}\n\nfn b() {}\n```",
+                "| t |\n|:-|"
+            ]
         );
     }
 
@@ -619,6 +905,83 @@ mod tests {
         assert_eq!(minutes_in("Notes, five min"), None);
         assert_eq!(minutes_in("Notes"), None);
         assert_eq!(minutes_in("Notes 0 min"), None);
+    }
+
+    #[test]
+    fn long_code_continues_on_the_next_slide_cut_between_items() {
+        let function = |name: &str| format!("fn {name}() {{\n    let x = 1;\n    let y = 2;\n}}\n");
+        let code: String = (0..12)
+            .map(|i| function(&format!("f{i}")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let block = format!("```rust\n{code}```");
+        let pages = paginate(&["- a point".to_string(), block]);
+        assert!(pages.len() >= 2, "{pages:#?}");
+        let mut functions = 0;
+        for page in &pages {
+            let height: f32 = page.iter().map(|block| block_height(block)).sum();
+            assert!(height <= SLIDE_BODY_PX, "{height} px: {page:#?}");
+            for piece in page.iter().filter(|piece| piece.starts_with("```")) {
+                assert!(
+                    piece.starts_with("```rust\nfn f") && piece.ends_with("}\n```"),
+                    "{piece}"
+                );
+                functions += piece.matches("fn f").count();
+            }
+        }
+        assert_eq!(functions, 12, "every function shown exactly once");
+        assert_eq!(pages[0][0], "- a point");
+    }
+
+    #[test]
+    fn a_code_block_without_blank_lines_is_cut_at_its_least_indented_line() {
+        let mut code = vec!["fn main() {"];
+        code.extend(std::iter::repeat_n("    step();", 10));
+        code.extend(["    if ready {", "        go();", "    }"]);
+        code.extend(std::iter::repeat_n("    step();", 10));
+        code.push("}");
+        let chunks = split_code(&code, 22);
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), code.len());
+        assert!(chunks.iter().all(|chunk| chunk.len() <= 22), "{chunks:?}");
+        assert_eq!(
+            chunks[1][0], "    step();",
+            "not a closing brace: {chunks:?}"
+        );
+    }
+
+    #[test]
+    fn a_long_table_repeats_its_header() {
+        let rows: Vec<String> = (0..30).map(|row| format!("| r{row} | {row} |")).collect();
+        let table = format!("| name | value |\n|:-|-:|\n{}", rows.join("\n"));
+        let pieces = split_block(&table);
+        assert!(pieces.len() >= 2);
+        for piece in &pieces {
+            assert!(
+                piece.starts_with("| name | value |\n|:-|-:|\n| r"),
+                "{piece}"
+            );
+        }
+        assert_eq!(
+            pieces
+                .iter()
+                .map(|piece| piece.matches("| r").count())
+                .sum::<usize>(),
+            30
+        );
+    }
+
+    #[test]
+    fn a_paragraph_long_bullet_keeps_its_lead_and_moves_to_the_notes() {
+        let long = "word ".repeat(120);
+        let list =
+            format!("- short point\n- **A warm heap.** {long}\n- The first sentence. {long}");
+        let (shown, moved) = shorten_long_items(&list);
+        assert_eq!(
+            shown,
+            "- short point\n- **A warm heap.**\n- The first sentence."
+        );
+        assert_eq!(moved.len(), 2);
+        assert!(moved[0].starts_with("- **A warm heap.** word"));
     }
 
     #[test]
