@@ -50,11 +50,21 @@ pub fn check_markdown(root: &Path) -> Result<()> {
 /// book is built without decks, and one line says so.
 pub fn build(root: &Path) -> Result<()> {
     check_markdown(root)?;
-    let decks = deck_links(root)?;
-    let marp = (!decks.is_empty()).then(|| marp_cli(root));
+    let links = deck_links(root)?;
+    let marp = (!links.is_empty()).then(|| marp_cli(root));
     let decks = match &marp {
-        Some(Ok(_)) => decks,
-        _ => Vec::new(),
+        Some(Ok(_)) => DeckLinks {
+            links,
+            skipped: None,
+        },
+        Some(Err(reason)) => DeckLinks {
+            links: Vec::new(),
+            skipped: Some(reason.clone()),
+        },
+        None => DeckLinks {
+            links: Vec::new(),
+            skipped: None,
+        },
     };
     let errors = Arc::new(AtomicUsize::new(0));
     let subscriber = tracing_subscriber::registry()
@@ -73,7 +83,7 @@ pub fn build(root: &Path) -> Result<()> {
             )
         })?;
         book.with_preprocessor(ExerciseStarters(root.join("src")));
-        book.with_preprocessor(DeckLinks(decks));
+        book.with_preprocessor(decks);
         book.build().context("building the book with mdBook")
     })?;
     let errors = errors.load(Ordering::Relaxed);
@@ -148,8 +158,12 @@ fn deck_links(root: &Path) -> Result<Vec<(PathBuf, String)>> {
     Ok(links)
 }
 
-/// Puts the deck link under each chapter's title.
-struct DeckLinks(Vec<(PathBuf, String)>);
+/// Puts the deck link under each chapter's title. When the decks were not
+/// rendered, the schedule page's deck links say why instead of leading nowhere.
+struct DeckLinks {
+    links: Vec<(PathBuf, String)>,
+    skipped: Option<String>,
+}
 
 impl Preprocessor for DeckLinks {
     fn name(&self) -> &str {
@@ -162,8 +176,16 @@ impl Preprocessor for DeckLinks {
         mut book: Book,
     ) -> mdbook_preprocessor::errors::Result<Book> {
         book.for_each_chapter_mut(|chapter| {
+            if let Some(reason) = &self.skipped
+                && chapter
+                    .path
+                    .as_deref()
+                    .is_some_and(|page| Path::new("src").join(page) == Path::new(slides::SCHEDULE))
+            {
+                chapter.content = unlink_decks(&chapter.content, reason);
+            }
             let Some((_, line)) = self
-                .0
+                .links
                 .iter()
                 .find(|(page, _)| chapter.path.as_deref() == Some(page.as_path()))
             else {
@@ -179,6 +201,22 @@ impl Preprocessor for DeckLinks {
         });
         Ok(book)
     }
+}
+
+/// `[Slides](../slides/ch01-….html)` → `Slides not rendered in this build: …`.
+fn unlink_decks(page: &str, reason: &str) -> String {
+    page.lines()
+        .map(|line| match line.strip_prefix("[Slides](../slides/") {
+            Some(rest) => match rest.split_once(')') {
+                Some((_, after)) => {
+                    format!("Slides not rendered in this build: {reason}{after}")
+                }
+                None => line.to_string(),
+            },
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Expands `{{#exercise_starter path:anchor}}`, which mdBook does not know.
@@ -271,5 +309,19 @@ impl<S: Subscriber> Layer<S> for ErrorCounter {
         if *event.metadata().level() == Level::ERROR {
             self.0.fetch_add(1, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_decks_the_schedule_says_why_instead_of_linking() {
+        let page = "## Concurrency\n\n[Slides](../slides/ch01-concurrency.html) · 108 min\n\n| a |";
+        assert_eq!(
+            unlink_decks(page, "Node.js and npm are not on PATH"),
+            "## Concurrency\n\nSlides not rendered in this build: Node.js and npm are not on PATH · 108 min\n\n| a |"
+        );
     }
 }
