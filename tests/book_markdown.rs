@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 fn repository_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    xtask::repository_root().unwrap_or_else(|error| panic!("{error:#}"))
 }
 
 fn markdown_files() -> Vec<PathBuf> {

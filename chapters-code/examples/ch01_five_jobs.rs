@@ -13,8 +13,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use chapters_code::ch01_concurrency_vs_parallelism::{
-    Scenario, Timing, TimingReport, TimingRow, Variant, Workload, available_cores,
-    calibrate_count_to, median, milliseconds, time_variant,
+    Scenario, Variant, Workload, available_cores, calibrate_count_to, milliseconds, time_variant,
+};
+use chapters_code::measured::{
+    MeasuredCell, MeasuredRow, MeasuredTable, Run, measure_runs_timed, summarise,
 };
 
 const USAGE: &str = "\
@@ -25,7 +27,8 @@ usage: ch01_five_jobs [--json] [--jobs N] [--sleep-ms N] [--cpu-ms N]
   --sleep-ms N  how long each sleep-bound job waits (default 200)
   --cpu-ms N    about how long one CPU-bound job computes (default 200)";
 
-/// Each variant and workload runs this many times; the median is kept.
+/// Each variant and workload runs this many times on a quiet machine; the
+/// median is kept.
 const RUNS: usize = 3;
 
 /// What the command line asked for.
@@ -87,16 +90,22 @@ struct Progress {
 }
 
 impl Progress {
-    fn report(&mut self, variant: Variant, workload: Workload, took: Duration) {
+    fn report(&mut self, variant: Variant, workload: Workload, runs: &[Run]) {
         self.done += 1;
         let width = self.total.to_string().len();
+        let busy = runs.iter().filter(|run| !run.is_quiet()).count();
         eprintln!(
-            "[{:>width$}/{}] {} · {} … {:.2} s",
+            "[{:>width$}/{}] {} · {} … {:.2} s{}",
             self.done,
             self.total,
             variant.id(),
             workload.id(),
-            took.as_secs_f64(),
+            summarise(runs).map_or(0.0, |summary| summary.median) / 1000.0,
+            if busy > 0 {
+                format!(" ({busy} runs repeated: the machine was busy)")
+            } else {
+                String::new()
+            },
         );
     }
 }
@@ -106,14 +115,16 @@ fn measure(
     variant: Variant,
     workload: Workload,
     scenario: &Scenario,
+    bound: Duration,
     progress: &mut Progress,
-) -> Duration {
-    let runs: Vec<Duration> = (0..RUNS)
-        .map(|_| time_variant(variant, workload, scenario))
-        .collect();
-    let took = median(&runs);
-    progress.report(variant, workload, took);
-    took
+) -> MeasuredCell {
+    // A run during which other processes kept the machine busy is repeated.
+    let runs = measure_runs_timed(RUNS, || time_variant(variant, workload, scenario));
+    progress.report(variant, workload, &runs);
+    MeasuredCell {
+        bound_ms: milliseconds(bound),
+        runs,
+    }
 }
 // ANCHOR_END: measure_median
 
@@ -145,34 +156,44 @@ fn main() -> ExitCode {
 
     let rows = Variant::ALL
         .into_iter()
-        .map(|variant| {
-            let slept = measure(variant, Workload::SleepBound, &scenario, &mut progress);
-            let counted = measure(variant, Workload::CpuBound, &scenario, &mut progress);
-            TimingRow::new(
-                variant,
-                Timing::new(
-                    slept,
+        .map(|variant| MeasuredRow {
+            id: variant.id().to_owned(),
+            label: variant.label().to_owned(),
+            cells: vec![
+                measure(
+                    variant,
+                    Workload::SleepBound,
+                    &scenario,
                     variant.sleep_bound(scenario.jobs, cores, scenario.sleep),
+                    &mut progress,
                 ),
-                Timing::new(
-                    counted,
+                measure(
+                    variant,
+                    Workload::CpuBound,
+                    &scenario,
                     variant.cpu_bound(scenario.jobs, cores, calibration.one_job),
+                    &mut progress,
                 ),
-            )
+            ],
         })
         .collect();
 
-    let report = TimingReport {
-        jobs: scenario.jobs,
-        cores,
-        sleep_job_ms: milliseconds(scenario.sleep),
-        cpu_job_ms: milliseconds(calibration.one_job),
+    let table = MeasuredTable {
+        row_header: "Variant".to_owned(),
+        columns: vec!["Sleep-bound".to_owned(), "CPU-bound".to_owned()],
+        scenario: format!(
+            "{} jobs, each sleeping {:.0} ms or counting for about {:.0} ms; \
+             bound: the best this variant can do on this machine",
+            scenario.jobs,
+            milliseconds(scenario.sleep),
+            milliseconds(calibration.one_job)
+        ),
         rows,
     };
     let output = if options.json {
-        serde_json::to_string_pretty(&report).expect("a report is plain data") + "\n"
+        serde_json::to_string_pretty(&table).expect("a table is plain data") + "\n"
     } else {
-        render_table(&report)
+        render_table(&table, cores)
     };
     // A closed pipe (`| head`) is not worth a panic.
     let _ = std::io::stdout().write_all(output.as_bytes());
@@ -180,33 +201,32 @@ fn main() -> ExitCode {
 }
 // ANCHOR_END: main
 
-fn render_table(report: &TimingReport) -> String {
+fn render_table(table: &MeasuredTable, cores: usize) -> String {
     // Labels are markdown; a terminal shows backticks literally.
     let plain = |label: &str| label.replace('`', "");
-    let mut table = format!(
-        "{} jobs on {} cores · one sleep {:.0} ms · one CPU job {:.1} ms\n\n",
-        report.jobs, report.cores, report.sleep_job_ms, report.cpu_job_ms
-    );
-    let label_width = report
+    let mut text = format!("{} · {cores} cores\n\n", table.scenario);
+    let label_width = table
         .rows
         .iter()
         .map(|row| plain(&row.label).chars().count())
         .max()
         .unwrap_or(0)
         .max("variant".len());
-    table += &format!(
+    text += &format!(
         "{:<label_width$}  {:>9}  {:>9}  {:>9}  {:>9}\n",
         "variant", "sleep", "(ideal)", "cpu", "(ideal)"
     );
-    for row in &report.rows {
-        table += &format!(
-            "{:<label_width$}  {:>7.2} s  {:>7.2} s  {:>7.2} s  {:>7.2} s\n",
-            plain(&row.label),
-            row.sleep.measured_ms / 1000.0,
-            row.sleep.bound_ms / 1000.0,
-            row.cpu.measured_ms / 1000.0,
-            row.cpu.bound_ms / 1000.0,
-        );
+    for row in &table.rows {
+        text += &format!("{:<label_width$}", plain(&row.label));
+        for cell in &row.cells {
+            let median = summarise(&cell.runs).map_or(0.0, |summary| summary.median);
+            text += &format!(
+                "  {:>7.2} s  {:>7.2} s",
+                median / 1000.0,
+                cell.bound_ms / 1000.0
+            );
+        }
+        text.push('\n');
     }
-    table
+    text
 }

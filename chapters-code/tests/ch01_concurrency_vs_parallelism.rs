@@ -7,9 +7,9 @@ use std::thread;
 use std::time::Duration;
 
 use chapters_code::ch01_concurrency_vs_parallelism::{
-    ConcurrencyGauge, Scenario, Timing, TimingReport, TimingRow, Variant, Workload,
-    await_one_by_one, count_to, median, run_on_rayon_pool, run_on_threads, run_sequential,
-    run_smol_tasks, run_spawn_blocking, run_tokio_tasks, time_variant, tokio_sleep,
+    ConcurrencyGauge, Scenario, Variant, Workload, await_one_by_one, count_to, median,
+    run_on_rayon_pool, run_on_threads, run_sequential, run_smol_tasks, run_spawn_blocking,
+    run_tokio_tasks, time_variant, tokio_sleep,
 };
 use tokio::time::Instant;
 
@@ -467,31 +467,4 @@ fn variant_ids_are_unique_kebab_case_and_round_trip() {
 fn median_ignores_one_outlier() {
     let ms = Duration::from_millis;
     assert_eq!(median(&[ms(200), ms(5_000), ms(210)]), ms(210));
-}
-
-#[test]
-fn the_report_serializes_with_the_documented_field_names() {
-    let second = Timing::new(SECOND, SECOND);
-    let report = TimingReport {
-        jobs: 5,
-        cores: 2,
-        sleep_job_ms: 200.0,
-        cpu_job_ms: 197.5,
-        rows: vec![TimingRow::new(Variant::TokioCurrentThread, second, second)],
-    };
-    let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!({
-            "jobs": 5, "cores": 2, "sleep_job_ms": 200.0, "cpu_job_ms": 197.5,
-            "rows": [{
-                "variant": "tokio-current-thread",
-                "label": "tokio tasks, current-thread",
-                "sleep": {"measured_ms": 1000.0, "bound_ms": 1000.0},
-                "cpu": {"measured_ms": 1000.0, "bound_ms": 1000.0}
-            }]
-        })
-    );
-    let back: TimingReport = serde_json::from_value(json).unwrap();
-    assert_eq!(back, report);
 }

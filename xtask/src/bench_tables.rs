@@ -1,398 +1,392 @@
-//! Timing tables made from criterion benchmarks: the bench runs, criterion
-//! saves each benchmark's estimates under `target/criterion/`, and the table
-//! shows every implementation's median beside the chapter's baseline.
+//! Timing tables made from a chapter's criterion benchmark. Each declared id
+//! runs on its own (`cargo bench --bench B -- --exact ID`), so that the CPU
+//! time other processes used meanwhile can be read for that id alone; an id
+//! measured while the machine was busy runs again. Every attempt's samples
+//! (criterion's `sample.json`: iterations and total time per sample) are kept.
 //!
-//! The benchmark ids are the contract: a chapter's table lists them, and the
-//! check fails when the committed table lacks one.
+//! The table shows each implementation's median time per iteration, the
+//! range of its samples, and its ratio to the workload's baseline.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail, ensure};
-use serde::Deserialize;
+use chapters_code::measured::{BUSY_CORES, BenchDeclaration, CpuMeter, summarise_values};
+use serde::{Deserialize, Serialize};
 
-use crate::tables::{COMMAND, check_footer, cpu_model, table_rows};
-use crate::{display_path, generated_marker};
+use crate::data::DataFile;
+use crate::generated_marker;
+use crate::tables::{RENDER, Unit, median_and_range};
 
-/// One chapter's benchmark table.
-#[derive(Debug, Clone, Copy)]
-pub struct BenchTable {
-    /// The chapter, as `cargo xtask tables CHAPTER` names it (`ch03`).
-    pub chapter: &'static str,
-    /// The table file, relative to the repository root.
-    pub file: &'static str,
-    /// The `[[bench]]` target that measures it.
-    pub bench: &'static str,
-    /// The criterion group every id starts with.
-    pub group: &'static str,
-    /// Per workload: its id, the implementations measured, and the one the
-    /// others are divided by.
-    pub workloads: &'static [Workload],
+/// How often an id measured on a busy machine is measured again.
+const MAX_ATTEMPTS: usize = 3;
+
+/// Everything measured of one benchmark.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchData {
+    /// The `[[bench]]` target.
+    pub bench: String,
+    /// The criterion group.
+    pub group: String,
+    /// The workloads, in table order.
+    pub workloads: Vec<WorkloadData>,
 }
 
-/// One workload of a benchmark table.
-#[derive(Debug, Clone, Copy)]
-pub struct Workload {
-    /// The id's middle part (`spawn_many`).
-    pub id: &'static str,
-    /// The ids' last parts, in table order (`naive`, `own`, `tokio_current_thread`).
-    pub implementations: &'static [&'static str],
-    /// The implementation every row is compared with.
-    pub baseline: &'static str,
+/// One workload's implementations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadData {
+    /// The id's middle part.
+    pub id: String,
+    /// The implementation the others are divided by.
+    pub baseline: String,
+    /// The implementations, in table order.
+    pub implementations: Vec<ImplementationData>,
 }
 
-impl BenchTable {
-    /// Every benchmark id of the table, as criterion prints it.
-    pub fn ids(&self) -> Vec<String> {
-        self.workloads
+/// One implementation's attempts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImplementationData {
+    /// The id's last part.
+    pub id: String,
+    /// Every attempt, in the order they ran.
+    pub attempts: Vec<Attempt>,
+}
+
+/// One run of the benchmark for one id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Cores' worth of CPU time other processes used meanwhile.
+    pub others_busy_cores: f64,
+    /// The time of one iteration in each of criterion's samples, in nanoseconds.
+    pub iteration_ns: Vec<f64>,
+}
+
+impl ImplementationData {
+    /// The attempt the table shows: the one measured on the quietest machine.
+    pub fn quietest(&self) -> Option<&Attempt> {
+        self.attempts
             .iter()
-            .flat_map(|workload| {
-                workload.implementations.iter().map(move |implementation| {
-                    format!("{}/{}/{implementation}", self.group, workload.id)
-                })
-            })
-            .collect()
+            .min_by(|a, b| a.others_busy_cores.total_cmp(&b.others_busy_cores))
+    }
+
+    /// The median time of one iteration of the quietest attempt, in nanoseconds.
+    fn median_ns(&self) -> Option<f64> {
+        let mut samples = self.quietest()?.iteration_ns.clone();
+        summarise_values(&mut samples).map(|summary| summary.median)
     }
 }
 
-/// Chapter 2: each bit trick (the baseline) against the plain way of doing the same.
-pub const CH02: BenchTable = BenchTable {
-    chapter: "ch02",
-    file: "src/generated/ch02-timings.md",
-    bench: "ch02_bit_level_basics",
-    group: "ch02_bits",
-    workloads: &[
-        Workload {
-            id: "count_ones",
-            implementations: &["builtin", "kernighan", "naive_loop"],
-            baseline: "builtin",
-        },
-        Workload {
-            id: "modify_bit",
-            implementations: &["branchless", "if_else"],
-            baseline: "branchless",
-        },
-        Workload {
-            id: "unpaired",
-            implementations: &["xor_fold", "hash_map"],
-            baseline: "xor_fold",
-        },
-        Workload {
-            id: "ready_set",
-            implementations: &["take_all", "scan_flags"],
-            baseline: "take_all",
-        },
-        Workload {
-            id: "task_state",
-            implementations: &["atomic_word", "mutex_flags"],
-            baseline: "atomic_word",
-        },
-    ],
-};
+/// Where the bench runs keep criterion's results, apart from a developer's own.
+fn criterion_home(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), PathBuf::from)
+        .join("xtask-criterion")
+}
 
-/// Chapter 3: the executor built in the chapter against tokio's current-thread runtime.
-pub const CH03: BenchTable = BenchTable {
-    chapter: "ch03",
-    file: "src/generated/ch03-timings.md",
-    bench: "ch03_executor",
-    group: "ch03_executor",
-    workloads: &[
-        Workload {
-            id: "spawn_many",
-            implementations: &["naive", "own", "tokio_current_thread"],
-            baseline: "tokio_current_thread",
-        },
-        Workload {
-            id: "ping_pong",
-            implementations: &["naive", "own", "tokio_current_thread"],
-            baseline: "tokio_current_thread",
-        },
-        Workload {
-            id: "timers",
-            implementations: &["naive", "own", "tokio_current_thread"],
-            baseline: "tokio_current_thread",
-        },
-    ],
-};
-
-/// Every chapter's benchmark table.
-pub const TABLES: &[BenchTable] = &[CH02, CH03];
-
-const HEADER: &str = "| Workload | Implementation | Median time | ÷ baseline |";
-const ALIGNMENT: &str = "|:--|:--|--:|--:|";
-
-/// Runs the table's bench and writes the table.
-pub fn write(root: &Path, table: &BenchTable) -> Result<()> {
-    let results = target_dir(root).join("criterion");
-    // Stale estimates of a previous run must not end up in the table.
-    let _ = std::fs::remove_dir_all(results.join(table.group));
+/// Runs every id of `bench` on its own and collects the samples.
+pub fn measure(root: &Path, bench: &dyn BenchDeclaration) -> Result<BenchData> {
+    let home = criterion_home(root);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("measuring with `cargo bench --bench {}`", table.bench);
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args(["bench", "--quiet", "--bench", table.bench])
-        .status()
-        .with_context(|| format!("running `{cargo} bench`: is cargo on PATH?"))?;
-    ensure!(
-        status.success(),
-        "`cargo bench --bench {}` failed ({status})",
-        table.bench
-    );
-    let medians = read_medians(&results)?;
-    let text = render(
-        table,
-        &medians,
-        &cpu_model(),
-        &chrono::Local::now().date_naive().to_string(),
-    )?;
-    check(table, &text).context("the table just rendered does not pass its own check")?;
-    let path = root.join(table.file);
-    std::fs::write(&path, text)
-        .with_context(|| format!("writing {}", display_path(root, &path)))?;
-    println!("wrote {}", table.file);
-    Ok(())
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-#[derive(Deserialize)]
-struct SavedBenchmark {
-    full_id: String,
-}
-
-#[derive(Deserialize)]
-struct SavedEstimates {
-    median: SavedEstimate,
-}
-
-#[derive(Deserialize)]
-struct SavedEstimate {
-    point_estimate: f64,
-}
-
-/// The median time in nanoseconds of every benchmark saved under `results`,
-/// by full id. Criterion keeps each benchmark's latest run in
-/// `…/new/benchmark.json` (its id) and `…/new/estimates.json` (its figures).
-pub fn read_medians(results: &Path) -> Result<HashMap<String, f64>> {
-    let mut medians = HashMap::new();
-    let mut folders = vec![results.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path
-                .file_name()
-                .is_some_and(|name| name == "benchmark.json")
-                && path.parent().is_some_and(|parent| parent.ends_with("new"))
-            {
-                let read = |file: &Path| {
-                    std::fs::read_to_string(file)
-                        .with_context(|| format!("reading {}", file.display()))
+    let total = bench.ids().len();
+    let mut done = 0;
+    let mut workloads = Vec::new();
+    for workload in bench.workloads() {
+        let mut implementations = Vec::new();
+        for implementation in &workload.implementations {
+            done += 1;
+            let id = format!("{}/{}/{implementation}", bench.group(), workload.id);
+            let mut attempts = Vec::new();
+            while attempts.len() < MAX_ATTEMPTS {
+                let saved = home.join(&id).join("new/sample.json");
+                let _ = std::fs::remove_file(&saved);
+                let meter = CpuMeter::start();
+                // Criterion reports on both streams; the progress line below says
+                // what matters, and the whole report is shown when the run fails.
+                let output = Command::new(&cargo)
+                    .current_dir(root)
+                    .args(["bench", "--quiet", "--bench", bench.bench(), "--"])
+                    .args(["--exact", &id, "--noplot"])
+                    .env("CRITERION_HOME", &home)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .output()
+                    .with_context(|| format!("running `{cargo} bench`: is cargo on PATH?"))?;
+                ensure!(
+                    output.status.success(),
+                    "`cargo bench --bench {} -- --exact {id}` failed ({}):\n{}",
+                    bench.bench(),
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                let attempt = Attempt {
+                    others_busy_cores: meter.others_busy_cores(),
+                    iteration_ns: read_samples(&saved)?,
                 };
-                let benchmark: SavedBenchmark = serde_json::from_str(&read(&path)?)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                let estimates_path = path.with_file_name("estimates.json");
-                let estimates: SavedEstimates = serde_json::from_str(&read(&estimates_path)?)
-                    .with_context(|| format!("reading {}", estimates_path.display()))?;
-                medians.insert(benchmark.full_id, estimates.median.point_estimate);
+                let quiet = attempt.others_busy_cores <= BUSY_CORES;
+                let mut samples = attempt.iteration_ns.clone();
+                let median = summarise_values(&mut samples).map_or(0.0, |s| s.median);
+                eprintln!(
+                    "[{done}/{total}] {id}: {} per iteration, other processes {:.2} cores{}",
+                    Unit::for_ms(median / 1e6).format(median / 1e6),
+                    attempt.others_busy_cores,
+                    if quiet { "" } else { ": busy, measuring again" }
+                );
+                attempts.push(attempt);
+                if quiet {
+                    break;
+                }
             }
+            implementations.push(ImplementationData {
+                id: implementation.to_string(),
+                attempts,
+            });
         }
+        workloads.push(WorkloadData {
+            id: workload.id.to_owned(),
+            baseline: workload.baseline.to_owned(),
+            implementations,
+        });
     }
-    Ok(medians)
+    Ok(BenchData {
+        bench: bench.bench().to_owned(),
+        group: bench.group().to_owned(),
+        workloads,
+    })
 }
 
-/// A duration in nanoseconds in the unit that suits it.
-fn human(nanoseconds: f64) -> String {
-    match nanoseconds {
-        n if n >= 1e9 => format!("{:.2} s", n / 1e9),
-        n if n >= 1e6 => format!("{:.2} ms", n / 1e6),
-        n if n >= 1e3 => format!("{:.2} µs", n / 1e3),
-        n => format!("{n:.1} ns"),
+/// Criterion's `…/new/sample.json`: per sample, the iterations run and
+/// their total time in nanoseconds. Returns the time of one iteration in each.
+fn read_samples(path: &Path) -> Result<Vec<f64>> {
+    #[derive(Deserialize)]
+    struct Saved {
+        iters: Vec<f64>,
+        times: Vec<f64>,
     }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading criterion's samples {}", path.display()))?;
+    let saved: Saved = serde_json::from_str(&text)
+        .with_context(|| format!("reading criterion's samples {}", path.display()))?;
+    ensure!(
+        !saved.iters.is_empty() && saved.iters.len() == saved.times.len(),
+        "{}: no samples, or iterations and times of different lengths",
+        path.display()
+    );
+    Ok(saved
+        .iters
+        .iter()
+        .zip(&saved.times)
+        .map(|(iterations, time)| time / iterations)
+        .collect())
 }
 
-/// The table as markdown, from criterion's medians.
-pub fn render(
-    table: &BenchTable,
-    medians: &HashMap<String, f64>,
-    cpu_model: &str,
-    date: &str,
-) -> Result<String> {
-    let mut text = String::new();
-    let _ = writeln!(text, "{}\n", generated_marker(COMMAND));
-    let _ = writeln!(text, "{HEADER}\n{ALIGNMENT}");
-    for workload in table.workloads {
-        let median = |implementation: &str| {
-            let id = format!("{}/{}/{implementation}", table.group, workload.id);
-            medians
-                .get(&id)
-                .copied()
-                .with_context(|| format!("criterion saved no result for `{id}`"))
-        };
-        let baseline = median(workload.baseline)?;
-        for implementation in workload.implementations {
-            let time = median(implementation)?;
-            let _ = writeln!(
-                text,
-                "| `{}` | `{implementation}` | {} | {:.2}× |",
+/// The data names exactly the ids the chapter declares, in order, and every
+/// implementation has samples.
+pub fn check_ids(bench: &dyn BenchDeclaration, data: &BenchData) -> Result<()> {
+    ensure!(
+        data.bench == bench.bench() && data.group == bench.group(),
+        "measured `{}` (group `{}`), the chapter declares `{}` (group `{}`)",
+        data.bench,
+        data.group,
+        bench.bench(),
+        bench.group()
+    );
+    let declared = bench.ids();
+    let found: Vec<String> = data
+        .workloads
+        .iter()
+        .flat_map(|workload| {
+            workload.implementations.iter().map(move |implementation| {
+                format!("{}/{}/{}", data.group, workload.id, implementation.id)
+            })
+        })
+        .collect();
+    if let Some(missing) = declared.iter().find(|id| !found.contains(id)) {
+        bail!("no measurement of `{missing}`, which the chapter declares");
+    }
+    ensure!(
+        found == declared,
+        "the ids are {found:?}, the chapter declares {declared:?}"
+    );
+    for (workload, declared) in data.workloads.iter().zip(bench.workloads()) {
+        ensure!(
+            workload.baseline == declared.baseline,
+            "workload `{}` is divided by `{}`, the chapter declares `{}`",
+            workload.id,
+            workload.baseline,
+            declared.baseline
+        );
+        for implementation in &workload.implementations {
+            ensure!(
+                implementation.median_ns().is_some(),
+                "`{}/{}` has no samples",
                 workload.id,
-                human(time),
-                time / baseline
+                implementation.id
             );
         }
     }
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let _ = writeln!(
-        text,
-        "\n*Measured on {cores} cores ({cpu_model}), {date}: criterion medians of `cargo bench --bench {}`; \
-         ÷ baseline divides each time by its workload's baseline ({}). Reproduce with `{COMMAND} {}`.*",
-        table.bench,
-        baselines(table),
-        table.chapter
-    );
-    Ok(text)
+    Ok(())
 }
 
-/// The baselines of a table's workloads, named once each: `` `tokio_current_thread` ``.
-fn baselines(table: &BenchTable) -> String {
-    let mut names: Vec<String> = table
+/// The table as markdown.
+pub fn render(file: &DataFile<BenchData>) -> Result<String> {
+    let data = &file.data;
+    let mut text = String::new();
+    let _ = writeln!(text, "{}\n", generated_marker(RENDER));
+    let _ = writeln!(
+        text,
+        "| Workload | Implementation | Median (range) | ÷ baseline |\n|:--|:--|--:|--:|"
+    );
+    let mut samples = 0;
+    let mut repeated = 0;
+    for workload in &data.workloads {
+        let baseline = workload
+            .implementations
+            .iter()
+            .find(|implementation| implementation.id == workload.baseline)
+            .and_then(ImplementationData::median_ns)
+            .with_context(|| format!("workload `{}` has no baseline samples", workload.id))?;
+        for implementation in &workload.implementations {
+            let attempt = implementation
+                .quietest()
+                .with_context(|| format!("`{}` has no attempt", implementation.id))?;
+            let mut values: Vec<f64> = attempt.iteration_ns.iter().map(|ns| ns / 1e6).collect();
+            let summary = summarise_values(&mut values)
+                .with_context(|| format!("`{}` has no samples", implementation.id))?;
+            samples = samples.max(summary.kept);
+            repeated += usize::from(implementation.attempts.len() > 1);
+            let _ = writeln!(
+                text,
+                "| `{}` | `{}` | {} | {:.2}× |",
+                workload.id,
+                implementation.id,
+                median_and_range(summary.median, summary.min, summary.max),
+                summary.median * 1e6 / baseline
+            );
+        }
+    }
+    let mut baselines: Vec<String> = data
         .workloads
         .iter()
         .map(|workload| format!("`{}`", workload.baseline))
         .collect();
-    names.dedup();
-    names.join(", ")
-}
-
-/// Checks a committed table: marker, header, one row per benchmark id in
-/// order, baselines at 1.00×, and the line naming machine, date and command.
-pub fn check(table: &BenchTable, text: &str) -> Result<()> {
-    let rows = table_rows(text, HEADER, ALIGNMENT)?;
-    let mut found = rows.iter();
-    for workload in table.workloads {
-        for implementation in workload.implementations {
-            let id = format!("{}/{}/{implementation}", table.group, workload.id);
-            let Some((line, row)) = found.next() else {
-                bail!("no row for benchmark `{id}`");
-            };
-            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-            ensure!(cells.len() == 6, "line {line}: expected 4 cells in `{row}`");
-            ensure!(
-                cells[1] == format!("`{}`", workload.id)
-                    && cells[2] == format!("`{implementation}`"),
-                "line {line}: expected the row of `{id}`, found `{row}`"
-            );
-            let unit_ok = ["ns", "µs", "ms", "s"].iter().any(|unit| {
-                cells[3]
-                    .strip_suffix(unit)
-                    .is_some_and(|number| number.trim().parse::<f64>().is_ok_and(|n| n > 0.0))
-            });
-            ensure!(
-                unit_ok,
-                "line {line}: `{}` is not a duration like `1.23 ms`",
-                cells[3]
-            );
-            let ratio: f64 = cells[4]
-                .strip_suffix('×')
-                .and_then(|ratio| ratio.parse().ok())
-                .with_context(|| {
-                    format!("line {line}: `{}` is not a ratio like `0.85×`", cells[4])
-                })?;
-            ensure!(ratio > 0.0, "line {line}: ratio must be positive");
-            if *implementation == workload.baseline {
-                ensure!(
-                    ratio == 1.0,
-                    "line {line}: the baseline `{id}` must show 1.00×"
-                );
-            }
-        }
-    }
-    if let Some((line, row)) = found.next() {
-        bail!("line {line}: a row no benchmark of the table defines: `{row}`");
-    }
-    check_footer(text, &format!("{COMMAND} {}", table.chapter))?;
-    Ok(())
+    baselines.dedup();
+    let _ = writeln!(
+        text,
+        "\n*Measured on {}, {} build: the median time of one iteration over criterion's samples \
+         (up to {samples} per id) of `cargo bench --bench {}`, each id run on its own, \
+         fastest–slowest sample in brackets; ids measured while other processes used more \
+         than {BUSY_CORES} cores were measured again ({repeated} of {}). ÷ baseline divides \
+         each median by its workload's baseline ({}). Reproduce with `{}`.*",
+        file.machine.describe(),
+        file.profile,
+        data.bench,
+        data.workloads
+            .iter()
+            .map(|workload| workload.implementations.len())
+            .sum::<usize>(),
+        baselines.join(", "),
+        file.measured_by
+    );
+    Ok(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machine::Machine;
+    use chapters_code::ch03_event_loop_internals::workloads::BENCH;
 
-    fn medians() -> HashMap<String, f64> {
-        CH03.ids()
+    fn sample() -> BenchData {
+        let workloads = BENCH
+            .workloads()
             .into_iter()
-            .enumerate()
-            .map(|(index, id)| (id, 1_000.0 * (index as f64 + 1.0)))
-            .collect()
+            .map(|workload| WorkloadData {
+                id: workload.id.to_owned(),
+                baseline: workload.baseline.to_owned(),
+                implementations: workload
+                    .implementations
+                    .iter()
+                    .enumerate()
+                    .map(|(index, id)| ImplementationData {
+                        id: id.to_string(),
+                        attempts: vec![
+                            Attempt {
+                                others_busy_cores: 1.5,
+                                iteration_ns: vec![9_000.0],
+                            },
+                            Attempt {
+                                others_busy_cores: 0.0,
+                                iteration_ns: vec![1_000.0 * (index as f64 + 1.0), 900.0, 5_000.0],
+                            },
+                        ],
+                    })
+                    .collect(),
+            })
+            .collect();
+        BenchData {
+            bench: "ch03_executor".into(),
+            group: "ch03_executor".into(),
+            workloads,
+        }
+    }
+
+    fn machine() -> Machine {
+        Machine {
+            cores: 2,
+            cpu_model: "Test CPU".into(),
+            os: "Test OS".into(),
+            rustc: "rustc 1.95.0".into(),
+            crates: Default::default(),
+            date: "2026-12-01".into(),
+        }
     }
 
     #[test]
-    fn a_rendered_table_passes_the_check() {
-        let text = render(&CH03, &medians(), "Test CPU", "2026-11-23").unwrap();
-        check(&CH03, &text).unwrap();
+    fn the_quietest_attempt_is_shown_against_its_baseline() {
+        let file = DataFile::new("cargo xtask tables ch03", RENDER, machine(), sample());
+        let text = render(&file).unwrap();
         assert!(
-            text.contains("| `spawn_many` | `own` | 2.00 µs | 0.67× |"),
+            text.contains("| `spawn_many` | `own` | 2.00 µs (0.90–5.00) | 0.67× |"),
             "{text}"
         );
+        assert!(
+            text.contains(
+                "| `spawn_many` | `tokio_current_thread` | 3.00 µs (0.90–5.00) | 1.00× |"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("were measured again (9 of 9)"), "{text}");
     }
 
     #[test]
-    fn a_missing_result_names_its_id() {
-        let mut medians = medians();
-        medians.remove("ch03_executor/ping_pong/own");
-        let error = render(&CH03, &medians, "Test CPU", "2026-11-23").unwrap_err();
+    fn a_missing_or_foreign_id_is_named() {
+        check_ids(&BENCH, &sample()).unwrap();
+        let mut missing = sample();
+        missing.workloads[1].implementations.remove(1);
+        let error = check_ids(&BENCH, &missing).unwrap_err().to_string();
         assert_eq!(
-            error.to_string(),
-            "criterion saved no result for `ch03_executor/ping_pong/own`"
+            error,
+            "no measurement of `ch03_executor/ping_pong/own`, which the chapter declares"
         );
+        let mut foreign = sample();
+        foreign.workloads[2].implementations[0].id = "mine".into();
+        let error = check_ids(&BENCH, &foreign).unwrap_err().to_string();
+        assert!(error.contains("ch03_executor/timers/naive"), "{error}");
     }
 
     #[test]
-    fn a_missing_or_foreign_row_is_named() {
-        let text = render(&CH03, &medians(), "Test CPU", "2026-11-23").unwrap();
-        let without = text.replace("| `timers` | `own` |", "| `timers` | `mine` |");
-        let error = check(&CH03, &without).unwrap_err().to_string();
-        assert!(
-            error.contains("expected the row of `ch03_executor/timers/own`"),
-            "{error}"
-        );
-        let shortened: String = text
-            .lines()
-            .filter(|line| !line.contains("`timers` | `tokio"))
-            .map(|line| format!("{line}\n"))
-            .collect();
-        let error = check(&CH03, &shortened).unwrap_err().to_string();
-        assert!(
-            error.contains("no row for benchmark `ch03_executor/timers/tokio_current_thread`"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn saved_criterion_results_are_read_by_id() {
-        let results = std::env::temp_dir().join(format!("bench-tables-{}", std::process::id()));
-        let saved = results.join("ch03_executor/spawn_many/own/new");
-        std::fs::create_dir_all(&saved).unwrap();
+    fn saved_criterion_samples_are_read_per_iteration() {
+        let folder = std::env::temp_dir().join(format!("bench-samples-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("sample.json");
         std::fs::write(
-            saved.join("benchmark.json"),
-            r#"{"group_id":"ch03_executor","full_id":"ch03_executor/spawn_many/own"}"#,
+            &path,
+            r#"{"sampling_mode":"Linear","iters":[1.0,2.0],"times":[1500.0,2000.0]}"#,
         )
         .unwrap();
-        std::fs::write(
-            saved.join("estimates.json"),
-            r#"{"mean":{"point_estimate":2.0},"median":{"point_estimate":1500.5}}"#,
-        )
-        .unwrap();
-        let medians = read_medians(&results).unwrap();
-        std::fs::remove_dir_all(&results).unwrap();
-        assert_eq!(medians.get("ch03_executor/spawn_many/own"), Some(&1500.5));
+        let samples = read_samples(&path).unwrap();
+        std::fs::remove_dir_all(&folder).unwrap();
+        assert_eq!(samples, [1500.0, 1000.0]);
     }
 }

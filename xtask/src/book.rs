@@ -9,16 +9,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail, ensure};
 use mdbook_driver::MDBook;
-use mdbook_preprocessor::book::Book;
+use mdbook_preprocessor::book::Book as MdBook;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use mdsnippets::{Include, IncludeKind, Problem};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt};
 use tracing_subscriber::{Layer, filter::LevelFilter};
 
+use crate::chapters::Book;
 use crate::{display_path, slides};
 
 /// Checks every markdown file of the book against the snippet rules
-/// ([`mdsnippets::check_file`]), naming each problem by file and line.
+/// ([`mdsnippets::check_file`]), naming each problem by file and line, all
+/// of them in one error.
 pub fn check_markdown(root: &Path) -> Result<()> {
     let files = mdsnippets::book_markdown_files(root)
         .with_context(|| format!("listing the markdown under {}", root.join("src").display()))?;
@@ -26,12 +29,11 @@ pub fn check_markdown(root: &Path) -> Result<()> {
         .iter()
         .flat_map(|file| mdsnippets::check_file(file, mdsnippets::is_book_page(root, file)))
         .map(|problem| {
-            format!(
-                "{}:{}: {}",
-                display_path(root, &problem.file),
-                problem.line,
-                problem.message
-            )
+            Problem {
+                file: display_path(root, &problem.file).into(),
+                ..problem
+            }
+            .to_string()
         })
         .collect();
     if !problems.is_empty() {
@@ -50,7 +52,8 @@ pub fn check_markdown(root: &Path) -> Result<()> {
 /// book is built without decks, and one line says so.
 pub fn build(root: &Path) -> Result<()> {
     check_markdown(root)?;
-    let links = deck_links(root)?;
+    let book = Book::load(root)?;
+    let links = deck_links(&book);
     let marp = (!links.is_empty()).then(|| marp_cli(root));
     let decks = match &marp {
         Some(Ok(_)) => DeckLinks {
@@ -91,7 +94,7 @@ pub fn build(root: &Path) -> Result<()> {
         bail!("mdBook reported {errors} error(s) while building the book (see above)");
     }
     match marp {
-        Some(Ok(marp)) => render_decks(root, &marp),
+        Some(Ok(marp)) => render_decks(&book, &marp),
         Some(Err(reason)) => {
             println!("slide decks skipped: {reason}");
             Ok(())
@@ -137,25 +140,22 @@ fn marp_cli(root: &Path) -> std::result::Result<PathBuf, String> {
 
 /// For each page of a chapter with a deck: the page (relative to `src/`) and
 /// the line it gets under its title.
-fn deck_links(root: &Path) -> Result<Vec<(PathBuf, String)>> {
+fn deck_links(book: &Book) -> Vec<(PathBuf, String)> {
     let mut links = Vec::new();
-    for chapter in slides::chapters(root)? {
-        let minutes: u32 = slides::schedule_of(root, &chapter)?
-            .iter()
-            .map(|(_, minutes)| minutes)
-            .sum();
+    for chapter in &book.chapters {
+        let minutes = chapter.minutes();
         for page in &chapter.pages {
-            let page = page.strip_prefix("src").unwrap_or(page).to_path_buf();
+            let page = page.book_path().to_path_buf();
             let up = "../".repeat(page.components().count() - 1);
             let line = format!(
                 "<p class=\"deck-link\">Workshop: <a href=\"{up}slides/{}.html\">slide deck for this chapter</a> · \
                  about {minutes} min · <a href=\"{up}generated/workshop-schedule.html\">schedule</a></p>",
-                chapter.deck
+                chapter.slug
             );
             links.push((page, line));
         }
     }
-    Ok(links)
+    links
 }
 
 /// Puts the deck link under each chapter's title. When the decks were not
@@ -173,8 +173,8 @@ impl Preprocessor for DeckLinks {
     fn run(
         &self,
         _context: &PreprocessorContext,
-        mut book: Book,
-    ) -> mdbook_preprocessor::errors::Result<Book> {
+        mut book: MdBook,
+    ) -> mdbook_preprocessor::errors::Result<MdBook> {
         book.for_each_chapter_mut(|chapter| {
             if let Some(reason) = &self.skipped
                 && chapter
@@ -230,35 +230,52 @@ impl Preprocessor for ExerciseStarters {
     fn run(
         &self,
         _context: &PreprocessorContext,
-        mut book: Book,
-    ) -> mdbook_preprocessor::errors::Result<Book> {
-        let mut failure = None;
+        mut book: MdBook,
+    ) -> mdbook_preprocessor::errors::Result<MdBook> {
+        let mut problems: Vec<Problem> = Vec::new();
         book.for_each_chapter_mut(|chapter| {
             let Some(source) = chapter.source_path.as_deref() else {
                 return;
             };
-            let folder = self
-                .0
-                .join(source)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| self.0.clone());
-            let starters = mdsnippets::includes(&chapter.content)
-                .into_iter()
-                .filter(|include| include.kind == mdsnippets::IncludeKind::ExerciseStarter);
-            for include in starters {
-                match mdsnippets::resolve_include(&folder, &include) {
-                    Ok(starter) => {
-                        chapter.content = chapter.content.replacen(&include.directive, &starter, 1)
-                    }
-                    Err(message) => failure = Some(format!("src/{}: {message}", source.display())),
+            let page_file = self.0.join(source);
+            let shown = Path::new("src").join(source);
+            // mdBook's own includes are expanded by now, which moves lines:
+            // a problem names the directive's line in the page as written,
+            // when the page can be read again to find it.
+            let written = std::fs::read_to_string(&page_file)
+                .map(|markdown| mdsnippets::includes(&markdown))
+                .unwrap_or_default();
+            let expanded = mdsnippets::replace_includes(&chapter.content, |include| {
+                if include.kind != IncludeKind::ExerciseStarter {
+                    return Ok(include.directive.clone());
                 }
+                let line = written
+                    .iter()
+                    .find(|as_written| as_written.directive == include.directive)
+                    .map_or(include.line, |as_written| as_written.line);
+                let include = Include {
+                    line,
+                    ..include.clone()
+                };
+                mdsnippets::resolve_include(&page_file, &include).map_err(|problem| Problem {
+                    file: shown.clone(),
+                    ..problem
+                })
+            });
+            match expanded {
+                Ok(content) => chapter.content = content,
+                Err(found) => problems.extend(found),
             }
         });
-        match failure {
-            Some(message) => Err(anyhow::anyhow!(message)),
-            None => Ok(book),
+        if problems.is_empty() {
+            return Ok(book);
         }
+        let listed: Vec<String> = problems.iter().map(Problem::to_string).collect();
+        bail!(
+            "expanding the exercise starters: {} problem(s):\n{}",
+            listed.len(),
+            listed.join("\n")
+        )
     }
 }
 
@@ -267,14 +284,15 @@ impl Preprocessor for ExerciseStarters {
 /// stale deck (the committed `slides/*.md` are checked by `cargo test`). A
 /// deck points at images under `../src/`; in the site those live one level up
 /// from `slides/`, so the rendered copy has the paths moved.
-fn render_decks(root: &Path, marp: &Path) -> Result<()> {
+fn render_decks(book: &Book, marp: &Path) -> Result<()> {
+    let root = book.root.as_path();
     let staging = root.join("target/slides-staging");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
-    let chapters = slides::chapters(root)?;
-    for chapter in &chapters {
+    let chapters = &book.chapters;
+    for chapter in chapters {
         let deck = slides::render_deck(root, chapter)?;
-        let staged = staging.join(format!("{}.md", chapter.deck));
+        let staged = staging.join(format!("{}.md", chapter.slug));
         std::fs::write(&staged, deck.replace("](../src/", "](../"))
             .with_context(|| format!("writing {}", staged.display()))?;
     }
@@ -315,6 +333,42 @@ impl<S: Subscriber> Layer<S> for ErrorCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_broken_exercise_starter_is_named_by_its_line_as_written() {
+        use mdbook_preprocessor::book::{BookItem, Chapter};
+        let root = std::env::temp_dir().join(format!("xtask-starters-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        let code = "// ANCHOR: double\npub fn double(x: u32) -> u32 {\n    // ANCHOR: double_solution\n    x * 2\n    // ANCHOR_END: double_solution\n}\n// ANCHOR_END: double\n";
+        std::fs::write(root.join("src/code.rs"), code).unwrap();
+        let page = "# T\n\n{{#include table.md}}\n\n```rust\n{{#exercise_starter code.rs:double}}\n```\n\n```rust\n{{#exercise_starter code.rs:triple}}\n```\n\n```rust\n{{#exercise_starter absent.rs:x}}\n```\n";
+        std::fs::write(root.join("src/page.md"), page).unwrap();
+        // mdBook's links preprocessor runs first: the table's rows move every line down.
+        let content = page.replace("{{#include table.md}}", "| a |\n|:-|\n| 1 |\n| 2 |");
+        let book = MdBook::new_with_items(vec![BookItem::Chapter(Chapter::new(
+            "T",
+            content,
+            "page.md",
+            Vec::new(),
+        ))]);
+        let context =
+            PreprocessorContext::new(root.clone(), Default::default(), "html".to_string());
+        let error = ExerciseStarters(root.join("src"))
+            .run(&context, book)
+            .unwrap_err()
+            .to_string();
+        std::fs::remove_dir_all(&root).unwrap();
+        let lines: Vec<&str> = error.lines().collect();
+        assert_eq!(lines[0], "expanding the exercise starters: 2 problem(s):");
+        assert_eq!(
+            lines[1],
+            "src/page.md:10: anchor `triple` not found in code.rs"
+        );
+        assert!(
+            lines[2].starts_with("src/page.md:14: include `absent.rs`: cannot read"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn without_decks_the_schedule_says_why_instead_of_linking() {

@@ -6,7 +6,14 @@
 
 pub mod bench_tables;
 pub mod book;
+pub mod chapters;
+pub mod cli;
+pub mod commands;
+pub mod data;
 pub mod exercise;
+pub mod machine;
+pub mod output;
+pub mod sections;
 pub mod serve;
 pub mod slides;
 pub mod tables;
@@ -23,12 +30,46 @@ pub enum Mode {
     Check,
 }
 
-/// The repository root: the folder holding `book.toml`.
-pub fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one folder below the repository root")
-        .to_path_buf()
+/// The repository root: the folder holding `book.toml`, found at run time.
+///
+/// Cargo reuses build artifacts across checkouts that share a target
+/// directory, so a path compiled in (`env!("CARGO_MANIFEST_DIR")`) can name
+/// another clone. Cargo sets `CARGO_MANIFEST_DIR` for the processes it runs
+/// (`cargo run`, `cargo test`), naming the package of this checkout; outside
+/// cargo, `cargo locate-project --workspace` asks it from the current folder.
+pub fn repository_root() -> anyhow::Result<PathBuf> {
+    use anyhow::Context as _;
+    let start = match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(package) => PathBuf::from(package),
+        None => {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let output = std::process::Command::new(&cargo)
+                .args(["locate-project", "--workspace", "--message-format", "plain"])
+                .output()
+                .with_context(|| {
+                    format!("finding the repository: running `{cargo} locate-project`")
+                })?;
+            anyhow::ensure!(
+                output.status.success(),
+                "finding the repository: `{cargo} locate-project --workspace` failed: run this from inside the repository"
+            );
+            let manifest = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+            PathBuf::from(manifest)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        }
+    };
+    start
+        .ancestors()
+        .find(|folder| folder.join("book.toml").is_file())
+        .map(Path::to_path_buf)
+        .with_context(|| {
+            format!(
+                "finding the repository: no book.toml in {} or a folder above it",
+                start.display()
+            )
+        })
 }
 
 /// The first line of every generated file: what made it, and that it must not be edited.

@@ -20,11 +20,16 @@
 //! workshop schedule.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::ops::Range;
+use std::path::Path;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Result, bail, ensure};
+use mdsnippets::{Block, BlockKind, Include, Problem};
 
-use crate::{Mode, display_path, generated_marker};
+use crate::chapters::{Book, Chapter};
+use crate::output::Outputs;
+use crate::sections::Section;
+use crate::{Mode, generated_marker};
 
 /// The command that regenerates the decks and the schedule.
 pub const COMMAND: &str = "cargo xtask slides";
@@ -35,318 +40,85 @@ pub const DECKS_DIR: &str = "slides";
 /// The generated schedule page, relative to the repository root.
 pub const SCHEDULE: &str = "src/generated/workshop-schedule.md";
 
-const NOTES_START: &str = "<details class=\"notes\">";
-const NOTES_END: &str = "</details>";
-
-/// One chapter of the book that gets a deck.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chapter {
-    /// The chapter's page, relative to the repository root (`src/ch01-….md`,
-    /// or `src/ch03-…/index.md` for a folder of pages).
-    pub page: PathBuf,
-    /// Every page of the chapter in reading order: the chapter's page, then
-    /// the pages of its folder that `SUMMARY.md` lists.
-    pub pages: Vec<PathBuf>,
-    /// The deck's name, also its file stem (`ch01-concurrency-vs-parallelism`).
-    pub deck: String,
-}
-
-/// The chapters listed in `src/SUMMARY.md` whose page name starts with `chNN`
-/// (a page `chNN-topic.md`, or `chNN-topic/index.md` with the other pages of
-/// that folder listed after it). Draft chapters (empty links) have no page yet
-/// and get no deck.
-pub fn chapters(root: &Path) -> Result<Vec<Chapter>> {
-    let summary_path = root.join("src/SUMMARY.md");
-    let summary = std::fs::read_to_string(&summary_path)
-        .with_context(|| format!("reading {}", summary_path.display()))?;
-    let mut chapters: Vec<Chapter> = Vec::new();
-    for line in summary.lines() {
-        let Some((_, rest)) = line.split_once("](") else {
-            continue;
+/// Replaces every include directive of a section's body by what it
+/// includes, as mdBook would, minus generated-file markers; hidden `# ` lines
+/// of Rust blocks are dropped, since slides show only what the reader sees.
+/// `page` is the section's page relative to `root`; each problem names it
+/// and the directive's line there, and all of them are returned together.
+pub fn expand_includes(
+    root: &Path,
+    page: &Path,
+    section: &Section,
+) -> Result<String, Vec<Problem>> {
+    let page_file = root.join(page);
+    let expanded = mdsnippets::replace_includes(&section.body, |include| {
+        let in_page = Include {
+            line: section
+                .body_lines
+                .get(include.line - 1)
+                .copied()
+                .unwrap_or(section.line),
+            ..include.clone()
         };
-        let Some((link, _)) = rest.split_once(')') else {
-            continue;
-        };
-        let link = Path::new(link.trim());
-        if link.as_os_str().is_empty() {
-            continue;
-        }
-        let page = Path::new("src").join(link);
-        let in_chapter_folder = chapters.last_mut().filter(|chapter| {
-            chapter.page.ends_with("index.md")
-                && chapter
-                    .page
-                    .parent()
-                    .is_some_and(|folder| page.starts_with(folder))
-        });
-        if let Some(chapter) = in_chapter_folder {
-            chapter.pages.push(page);
-            continue;
-        }
-        let name = match link.file_stem().and_then(|stem| stem.to_str()) {
-            Some("index") => link
-                .parent()
-                .and_then(|folder| folder.file_name())
-                .and_then(|name| name.to_str()),
-            other => other,
-        };
-        if let Some(name) = name.filter(|name| is_chapter_name(name)) {
-            chapters.push(Chapter {
-                page: page.clone(),
-                pages: vec![page],
-                deck: name.to_string(),
-            });
-        }
-    }
-    Ok(chapters)
-}
-
-fn is_chapter_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    name.starts_with("ch")
-        && bytes.len() > 4
-        && bytes[2].is_ascii_digit()
-        && bytes[3].is_ascii_digit()
-}
-
-/// Finds a chapter by its number or name (`ch01`, `1`, `ch01-concurrency-vs-parallelism`);
-/// an unknown name is an error that lists the valid ones.
-pub fn find_chapter(root: &Path, wanted: &str) -> Result<Chapter> {
-    let chapters = chapters(root)?;
-    let number = wanted.trim_start_matches("ch");
-    let found = chapters.iter().find(|chapter| {
-        chapter.deck == wanted
-            || chapter.deck.split('-').next() == Some(wanted)
-            || number
-                .parse::<u32>()
-                .is_ok_and(|n| chapter.deck[2..4].parse::<u32>() == Ok(n))
-    });
-    match found {
-        Some(chapter) => Ok(chapter.clone()),
-        None => {
-            let valid: Vec<&str> = chapters
-                .iter()
-                .map(|chapter| chapter.deck.as_str())
-                .collect();
-            bail!(
-                "unknown chapter `{wanted}`: the written chapters are {}",
-                valid.join(", ")
-            )
-        }
-    }
-}
-
-/// A slide: the heading that opened it, its body, and its speaker notes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slide {
-    /// The heading line as written (`## Two kinds of waiting`).
-    pub heading: String,
-    /// 1-based line of the heading in the chapter page.
-    pub line: usize,
-    /// The markdown between the heading and the next one, notes removed.
-    pub body: String,
-    /// The speaker notes, if the section has a notes block.
-    pub notes: Option<Notes>,
-}
-
-/// A notes block: what the instructor says and how long the section takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notes {
-    /// Estimated minutes for the section.
-    pub minutes: u32,
-    /// The notes' markdown.
-    pub text: String,
-}
-
-/// Splits a chapter page into slides. `page` names the file in errors.
-/// Errors: a notes block without `</details>` or without minutes in its
-/// summary, two notes blocks in one section, or a `##` section without notes.
-pub fn split_slides(page: &str, markdown: &str) -> Result<Vec<Slide>> {
-    let mut slides: Vec<Slide> = Vec::new();
-    let mut in_fence: Option<&str> = None;
-    let mut lines = markdown.lines().enumerate().peekable();
-    while let Some((index, line)) = lines.next() {
-        let number = index + 1;
-        let trimmed = line.trim_start();
-        if let Some(fence) = in_fence {
-            if trimmed.starts_with(fence) {
-                in_fence = None;
-            }
-        } else if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_fence = Some(&trimmed[..3]);
-        } else if is_slide_heading(line) {
-            slides.push(Slide {
-                heading: line.to_string(),
-                line: number,
-                body: String::new(),
-                notes: None,
-            });
-            continue;
-        } else if trimmed.starts_with(NOTES_START) {
-            let Some(slide) = slides.last_mut() else {
-                bail!("{page}:{number}: notes block before the first heading");
-            };
-            ensure!(
-                slide.notes.is_none(),
-                "{page}:{number}: second notes block in section `{}`",
-                slide.heading
-            );
-            let summary = lines
-                .next()
-                .map(|(_, summary)| summary.trim())
-                .unwrap_or_default();
-            let minutes = summary
-                .strip_prefix("<summary>")
-                .and_then(|summary| summary.strip_suffix("</summary>"))
-                .and_then(minutes_in)
-                .with_context(|| {
-                    format!(
-                        "{page}:{}: a notes block starts with a summary giving its minutes, \
-                         like `<summary>Speaker notes · 10 min</summary>`",
-                        number + 1
-                    )
-                })?;
-            let mut text = Vec::new();
-            loop {
-                match lines.next() {
-                    Some((_, end)) if end.trim() == NOTES_END => break,
-                    Some((_, note)) => text.push(note),
-                    None => {
-                        bail!("{page}:{number}: notes block is never closed with `{NOTES_END}`")
-                    }
-                }
-            }
-            slide.notes = Some(Notes {
-                minutes,
-                text: text.join("\n").trim().to_string(),
-            });
-            continue;
-        }
-        match slides.last_mut() {
-            Some(slide) => {
-                slide.body.push_str(line);
-                slide.body.push('\n');
-            }
-            None if line.trim().is_empty() => {}
-            None => bail!("{page}:{number}: text before the chapter's `#` title"),
-        }
-    }
-    for slide in &slides {
-        if slide.heading.starts_with("## ") && slide.notes.is_none() {
-            bail!(
-                "{page}:{}: section `{}` has no notes block with its minutes \
-                 (`{NOTES_START}` + `<summary>Speaker notes · N min</summary>` … `{NOTES_END}`)",
-                slide.line,
-                slide.heading
-            );
-        }
-    }
-    ensure!(
-        slides
-            .first()
-            .is_some_and(|slide| slide.heading.starts_with("# ")),
-        "{page}:1: a chapter starts with its `#` title"
-    );
-    Ok(slides)
-}
-
-fn is_slide_heading(line: &str) -> bool {
-    ["# ", "## ", "### "]
-        .iter()
-        .any(|prefix| line.starts_with(prefix))
-}
-
-/// The number before `min` in a summary such as `Speaker notes · 12 min`.
-fn minutes_in(summary: &str) -> Option<u32> {
-    let before = summary.strip_suffix("min")?.trim_end();
-    let digits = before.rsplit(|c: char| !c.is_ascii_digit()).next()?;
-    digits.parse().ok().filter(|&minutes| minutes > 0)
-}
-
-/// Replaces every include directive of a page by what it includes, as mdBook
-/// would, minus generated-file markers; hidden `# ` lines of Rust blocks are
-/// dropped, since slides show only what the reader sees.
-pub fn expand_includes(page: &Path, markdown: &str) -> Result<String> {
-    let folder = page.parent().unwrap_or(Path::new("."));
-    let mut expanded = markdown.to_string();
-    for include in mdsnippets::includes(markdown).iter().rev() {
-        let text = mdsnippets::resolve_include(folder, include)
-            .map_err(|message| anyhow::anyhow!("{}:{}: {message}", page.display(), include.line))?;
+        let text =
+            mdsnippets::resolve_include(&page_file, &in_page).map_err(|problem| Problem {
+                file: page.to_path_buf(),
+                ..problem
+            })?;
         let text: Vec<&str> = text
             .lines()
             .filter(|line| !line.starts_with("<!-- generated by"))
             .collect();
-        let start = expanded
-            .rfind(&include.directive)
-            .context("include directive vanished")?;
-        expanded.replace_range(
-            start..start + include.directive.len(),
-            text.join("\n").trim_matches('\n'),
-        );
-    }
-    let mut shown = String::new();
-    let mut in_rust = false;
-    for line in expanded.lines() {
-        if let Some(info) = line.trim_start().strip_prefix("```") {
-            in_rust = !in_rust
-                && info
-                    .split(',')
-                    .next()
-                    .is_some_and(|lang| lang.trim() == "rust");
-        } else if in_rust && (line.trim_start().starts_with("# ") || line.trim() == "#") {
-            continue;
+        Ok(text.join("\n").trim_matches('\n').to_string())
+    })?;
+    Ok(without_hidden_lines(&expanded))
+}
+
+/// The markdown without the lines mdBook hides in Rust code blocks (`# …`
+/// and a bare `#`), every line ended by a newline.
+fn without_hidden_lines(markdown: &str) -> String {
+    let rust_code: Vec<Range<usize>> = mdsnippets::code_blocks(markdown)
+        .into_iter()
+        .filter(mdsnippets::CodeBlock::is_rust)
+        .map(|block| block.body_range)
+        .collect();
+    let mut shown = String::with_capacity(markdown.len());
+    let mut start = 0;
+    for piece in markdown.split_inclusive('\n') {
+        let line = piece.strip_suffix('\n').unwrap_or(piece);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let hidden = rust_code.iter().any(|code| code.contains(&start))
+            && (line.trim_start().starts_with("# ") || line.trim() == "#");
+        if !hidden {
+            shown.push_str(line);
+            shown.push('\n');
         }
-        shown.push_str(line);
-        shown.push('\n');
+        start += piece.len();
     }
-    Ok(shown)
+    shown
 }
 
 /// Image targets are relative to the chapter page; the deck lives in
 /// `slides/`, so each relative image gets the page's folder as seen from there.
 fn retarget_images(body: &str, page_folder: &Path) -> String {
     let prefix = format!("../{}/", page_folder.display());
-    let mut out = String::with_capacity(body.len());
-    let mut rest = body;
-    while let Some(start) = rest.find("![") {
-        let Some(target_start) = rest[start..].find("](").map(|offset| start + offset + 2) else {
-            break;
+    let mut out = body.to_string();
+    for image in mdsnippets::images(body).iter().rev() {
+        let Some(target) = image.target_range.clone() else {
+            continue;
         };
-        out.push_str(&rest[..target_start]);
-        rest = &rest[target_start..];
+        let written = &body[target.clone()];
         let is_relative =
-            !(rest.starts_with("http") || rest.starts_with('/') || rest.starts_with('#'));
+            !(written.starts_with("http") || written.starts_with('/') || written.starts_with('#'));
         if is_relative {
-            out.push_str(&prefix);
+            out.insert_str(target.start, &prefix);
         }
     }
-    out.push_str(rest);
     out
-}
-
-/// The slides of every page of a chapter, each with the folder its images
-/// are relative to.
-fn chapter_slides(root: &Path, chapter: &Chapter) -> Result<Vec<(Slide, PathBuf)>> {
-    let mut slides = Vec::new();
-    for page in &chapter.pages {
-        let page_path = root.join(page);
-        let shown = display_path(root, &page_path);
-        let markdown =
-            std::fs::read_to_string(&page_path).with_context(|| format!("reading {shown}"))?;
-        let markdown = expand_includes(&page_path, &markdown)?;
-        let folder = page.parent().unwrap_or(Path::new("src")).to_path_buf();
-        slides.extend(
-            split_slides(&shown, &markdown)?
-                .into_iter()
-                .map(|slide| (slide, folder.clone())),
-        );
-    }
-    Ok(slides)
 }
 
 /// The Marp deck of one chapter.
 pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
-    let slides = chapter_slides(root, chapter)?;
     let mut deck = String::new();
     let _ = writeln!(deck, "{}\n", generated_marker(COMMAND));
     let _ = writeln!(
@@ -354,11 +126,19 @@ pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
         "<!-- theme: default -->\n<!-- paginate: true -->\n<!-- size: 16:9 -->\n"
     );
     let _ = writeln!(deck, "{DECK_STYLE}\n");
-    for (index, (slide, page_folder)) in slides.iter().enumerate() {
+    let mut problems = Vec::new();
+    for (index, (page, slide)) in chapter.sections().enumerate() {
         if index > 0 {
             let _ = writeln!(deck, "\n---\n");
         }
-        let (shown, mut prose) = split_prose(&retarget_images(&slide.body, page_folder));
+        let body = match expand_includes(root, &page.path, slide) {
+            Ok(body) => body,
+            Err(found) => {
+                problems.extend(found);
+                continue;
+            }
+        };
+        let (shown, mut prose) = split_prose(&retarget_images(&body, page.folder()));
         let shown: Vec<String> = shown
             .iter()
             .map(|block| {
@@ -396,6 +176,15 @@ pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
             }
         }
     }
+    if !problems.is_empty() {
+        let listed: Vec<String> = problems.iter().map(Problem::to_string).collect();
+        bail!(
+            "the deck of {} has {} problem(s):\n{}",
+            chapter.slug,
+            problems.len(),
+            listed.join("\n")
+        );
+    }
     Ok(deck)
 }
 
@@ -419,29 +208,39 @@ const IMAGE_PX: f32 = 420.0;
 /// bullet: the slide keeps its lead and the notes get the whole item.
 const LONGEST_ITEM_LINES: usize = 6;
 
-/// Shortens a list's long items to their lead (the bold opening, or else the
-/// first sentence); returns the list as shown and the full items for the notes.
+/// Shortens a bulleted list's long items to their lead (the bold opening,
+/// or else the first sentence); returns the list as shown and the full items
+/// for the notes.
 fn shorten_long_items(block: &str) -> (String, Vec<String>) {
-    let lines: Vec<&str> = block.lines().collect();
-    let first = block.trim_start();
-    if !["- ", "* "].iter().any(|bullet| first.starts_with(bullet)) {
+    let parsed = mdsnippets::blocks(block);
+    let [
+        Block {
+            kind:
+                BlockKind::List {
+                    ordered: false,
+                    items,
+                },
+            ..
+        },
+    ] = parsed.as_slice()
+    else {
         return (block.to_string(), Vec::new());
-    }
-    let mut shown = Vec::new();
+    };
+    let mut shown = block.to_string();
     let mut moved = Vec::new();
-    for item in items(&lines) {
-        let lead = (text_lines(&item) > LONGEST_ITEM_LINES)
-            .then(|| item_lead(&item.join(" ")))
+    for item in items.iter().rev() {
+        let item = mdsnippets::whole_lines(block, item.clone());
+        let text = &block[item.clone()];
+        let lead = (text_lines(text) > LONGEST_ITEM_LINES)
+            .then(|| item_lead(&text.lines().collect::<Vec<_>>().join(" ")))
             .flatten();
-        match lead {
-            Some(lead) => {
-                shown.push(lead);
-                moved.push(item.join("\n"));
-            }
-            None => shown.extend(item.iter().map(|line| line.to_string())),
+        if let Some(lead) = lead {
+            shown.replace_range(item, &lead);
+            moved.push(text.to_string());
         }
     }
-    (shown.join("\n"), moved)
+    moved.reverse();
+    (shown, moved)
 }
 
 /// `- **A warm heap.** …` → `- **A warm heap.**`; without bold, the first
@@ -491,7 +290,7 @@ fn block_height(block: &str) -> f32 {
     } else if first.starts_with("![") {
         IMAGE_PX
     } else {
-        TEXT_LINE_PX * text_lines(&lines) as f32
+        TEXT_LINE_PX * text_lines(block) as f32
     };
     height + BLOCK_GAP_PX
 }
@@ -517,12 +316,12 @@ fn table_row_height(row: &str) -> f32 {
 }
 
 /// Rendered lines of a list, quote or HTML block: each item wraps on its own.
-fn text_lines(lines: &[&str]) -> usize {
-    items(lines)
-        .iter()
+fn text_lines(block: &str) -> usize {
+    items(block)
+        .into_iter()
         .map(|item| {
-            let chars: usize = item
-                .iter()
+            let chars: usize = block[item]
+                .lines()
                 .map(|line| line.trim().chars().count() + 1)
                 .sum();
             chars.div_ceil(TEXT_CHARS_PER_LINE).max(1)
@@ -530,22 +329,21 @@ fn text_lines(lines: &[&str]) -> usize {
         .sum()
 }
 
-/// The lines of a block grouped by list item; a block that is not a list is
-/// one item.
-fn items<'a>(lines: &[&'a str]) -> Vec<Vec<&'a str>> {
-    let mut items: Vec<Vec<&str>> = Vec::new();
-    for &line in lines {
-        let starts_item = line.starts_with("- ")
-            || line.starts_with("* ")
-            || line.split_once(". ").is_some_and(|(number, _)| {
-                !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
-            });
-        match items.last_mut() {
-            Some(item) if !starts_item => item.push(line),
-            _ => items.push(vec![line]),
-        }
+/// The byte ranges of a list's items, as whole lines; a block that is not a
+/// list is one item.
+fn items(block: &str) -> Vec<Range<usize>> {
+    match mdsnippets::blocks(block).as_slice() {
+        [
+            Block {
+                kind: BlockKind::List { items, .. },
+                ..
+            },
+        ] => items
+            .iter()
+            .map(|item| mdsnippets::whole_lines(block, item.clone()))
+            .collect(),
+        _ => std::iter::once(0..block.len()).collect(),
     }
-    items
 }
 
 /// Cuts a block taller than a slide into pieces that each fit: code at blank
@@ -587,27 +385,29 @@ fn split_block(block: &str) -> Vec<String> {
             .map(|rows| format!("{}\n{}\n{}", lines[0], lines[1], rows.join("\n")))
             .collect();
     }
-    let items = items(&lines);
+    let items = items(block);
     if items.len() < 2 {
         return vec![block.to_string()];
     }
-    let mut pieces: Vec<Vec<&str>> = vec![Vec::new()];
+    // A piece runs from its first item to its last as written, so a loose
+    // list keeps the blank lines between its items.
+    let mut pieces: Vec<Range<usize>> = Vec::new();
     let mut used = 0.0;
     for item in items {
-        let height = TEXT_LINE_PX * text_lines(&item) as f32;
-        if used + height + BLOCK_GAP_PX > SLIDE_BODY_PX
-            && pieces.last().is_some_and(|piece| !piece.is_empty())
-        {
-            pieces.push(Vec::new());
-            used = 0.0;
+        let height = TEXT_LINE_PX * text_lines(&block[item.clone()]) as f32;
+        match pieces.last_mut() {
+            Some(piece) if used + height + BLOCK_GAP_PX <= SLIDE_BODY_PX => piece.end = item.end,
+            _ => {
+                pieces.push(item);
+                used = 0.0;
+            }
         }
         used += height;
-        pieces
-            .last_mut()
-            .expect("pieces starts non-empty")
-            .extend(item);
     }
-    pieces.into_iter().map(|piece| piece.join("\n")).collect()
+    pieces
+        .into_iter()
+        .map(|piece| block[piece].to_string())
+        .collect()
 }
 
 /// Cuts code into chunks of at most `capacity` lines. A chunk ends at a blank
@@ -660,41 +460,30 @@ fn trim_blank<'a>(lines: &[&'a str]) -> Vec<&'a str> {
 }
 
 /// Splits a section's body into what the slide shows (lists, code, tables,
-/// images, quotes, HTML) and its prose paragraphs, which become presenter
-/// notes: a slide full of paragraphs is a page, not a slide.
+/// images, quotes, HTML) and its prose, which becomes presenter notes: a
+/// slide full of paragraphs is a page, not a slide. Each block is given as
+/// its whole lines.
 fn split_prose(body: &str) -> (Vec<String>, Vec<String>) {
-    let mut shown: Vec<String> = Vec::new();
+    let mut shown = Vec::new();
     let mut prose = Vec::new();
-    let mut block: Vec<&str> = Vec::new();
-    let mut in_fence = false;
-    let mut flush = |block: &mut Vec<&str>| {
-        if block.is_empty() {
-            return;
-        }
-        let text = block.join("\n");
-        let first = text.trim_start();
-        let is_paragraph = !["- ", "* ", "|", "```", "~~~", "![", "<", ">", "1. "]
-            .iter()
-            .any(|start| first.starts_with(start));
-        if is_paragraph {
-            prose.push(text);
-        } else {
-            shown.push(text);
-        }
-        block.clear();
-    };
-    for line in body.lines() {
-        let fence = line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~");
-        if !in_fence && line.trim().is_empty() {
-            flush(&mut block);
-            continue;
-        }
-        block.push(line);
-        if fence {
-            in_fence = !in_fence;
+    for block in mdsnippets::blocks(body) {
+        let text = body[mdsnippets::whole_lines(body, block.range.clone())].to_string();
+        match block.kind {
+            BlockKind::List { .. }
+            | BlockKind::Code(_)
+            | BlockKind::Table
+            | BlockKind::Image(_)
+            | BlockKind::BlockQuote
+            | BlockKind::Html
+            | BlockKind::DefinitionList => shown.push(text),
+            // On the slide, a rule would start a new slide in Marp; a
+            // `####` heading belongs with the prose it introduces.
+            BlockKind::Paragraph
+            | BlockKind::Heading { .. }
+            | BlockKind::Rule
+            | BlockKind::FootnoteDefinition { .. } => prose.push(text),
         }
     }
-    flush(&mut block);
     (shown, prose)
 }
 
@@ -705,31 +494,8 @@ section table { font-size: 0.7em; }
 section img { max-height: 420px; }
 </style>";
 
-/// Minutes per section of one chapter, every page of it: `(heading, minutes)`.
-pub fn schedule_of(root: &Path, chapter: &Chapter) -> Result<Vec<(String, u32)>> {
-    let mut sections = Vec::new();
-    for page in &chapter.pages {
-        let page_path = root.join(page);
-        let shown = display_path(root, &page_path);
-        let markdown =
-            std::fs::read_to_string(&page_path).with_context(|| format!("reading {shown}"))?;
-        sections.extend(
-            split_slides(&shown, &markdown)?
-                .into_iter()
-                .filter_map(|slide| {
-                    let minutes = slide.notes?.minutes;
-                    Some((
-                        slide.heading.trim_start_matches('#').trim().to_string(),
-                        minutes,
-                    ))
-                }),
-        );
-    }
-    Ok(sections)
-}
-
 /// The workshop schedule page: minutes per section, per chapter and for the day.
-pub fn render_schedule(root: &Path, chapters: &[Chapter]) -> Result<String> {
+pub fn render_schedule(book: &Book) -> String {
     let mut page = String::new();
     let _ = writeln!(page, "{}\n", generated_marker(COMMAND));
     let _ = writeln!(page, "# Workshop schedule\n");
@@ -739,28 +505,26 @@ pub fn render_schedule(root: &Path, chapters: &[Chapter]) -> Result<String> {
          Each chapter has a slide deck with the same sections.\n"
     );
     let mut day = 0;
-    let mut totals = Vec::new();
-    for chapter in chapters {
-        let sections = schedule_of(root, chapter)?;
-        let total: u32 = sections.iter().map(|(_, minutes)| minutes).sum();
-        let title = chapter_title(root, chapter)?;
-        let _ = writeln!(page, "## {title}\n");
+    for chapter in &book.chapters {
+        let total = chapter.minutes();
+        let _ = writeln!(page, "## {}\n", chapter.title);
         let _ = writeln!(
             page,
             "[Slides](../slides/{}.html) · {total} min\n",
-            chapter.deck
+            chapter.slug
         );
         let _ = writeln!(page, "| Section | Minutes |\n|:--|--:|");
-        for (heading, minutes) in &sections {
-            let _ = writeln!(page, "| {heading} | {minutes} |");
+        for (_, section) in chapter.sections() {
+            if let Some(notes) = &section.notes {
+                let _ = writeln!(page, "| {} | {} |", section.title, notes.minutes);
+            }
         }
         let _ = writeln!(page, "| **Total** | **{total}** |\n");
         day += total;
-        totals.push((title, total));
     }
     let _ = writeln!(page, "## The whole day\n\n| Chapter | Minutes |\n|:--|--:|");
-    for (title, total) in &totals {
-        let _ = writeln!(page, "| {title} | {total} |");
+    for chapter in &book.chapters {
+        let _ = writeln!(page, "| {} | {} |", chapter.title, chapter.minutes());
     }
     let _ = writeln!(
         page,
@@ -768,100 +532,28 @@ pub fn render_schedule(root: &Path, chapters: &[Chapter]) -> Result<String> {
         day / 60,
         day % 60
     );
-    Ok(page)
-}
-
-fn chapter_title(root: &Path, chapter: &Chapter) -> Result<String> {
-    let text = std::fs::read_to_string(root.join(&chapter.page))?;
-    text.lines()
-        .find_map(|line| line.strip_prefix("# "))
-        .map(str::to_string)
-        .with_context(|| format!("{}: no `#` title", chapter.page.display()))
+    page
 }
 
 /// Writes the decks and the schedule, or checks that the committed ones match
 /// their chapters.
-pub fn generate(root: &Path, mode: Mode) -> Result<()> {
-    let chapters = chapters(root)?;
-    let mut outputs = Vec::new();
-    for chapter in &chapters {
-        outputs.push((
-            root.join(DECKS_DIR).join(format!("{}.md", chapter.deck)),
-            render_deck(root, chapter)?,
-        ));
-    }
-    outputs.push((root.join(SCHEDULE), render_schedule(root, &chapters)?));
-    let mut stale = Vec::new();
-    for (path, text) in outputs {
-        let shown = display_path(root, &path);
-        match mode {
-            Mode::Write => {
-                if let Some(folder) = path.parent() {
-                    std::fs::create_dir_all(folder)
-                        .with_context(|| format!("creating {}", folder.display()))?;
-                }
-                std::fs::write(&path, text).with_context(|| format!("writing {shown}"))?;
-                println!("wrote {shown}");
-            }
-            Mode::Check => {
-                if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                    stale.push(shown);
-                }
-            }
+pub fn generate(book: &Book, mode: Mode) -> Result<()> {
+    let mut outputs = Outputs::new(&book.root, mode, COMMAND);
+    let mut failures = Vec::new();
+    for chapter in &book.chapters {
+        match render_deck(&book.root, chapter) {
+            Ok(deck) => outputs.put(&format!("{DECKS_DIR}/{}.md", chapter.slug), deck)?,
+            Err(error) => failures.push(format!("{error:#}")),
         }
     }
-    ensure!(
-        stale.is_empty(),
-        "stale or missing: {}: run `{COMMAND}` and commit the result",
-        stale.join(", ")
-    );
-    Ok(())
+    ensure!(failures.is_empty(), "{}", failures.join("\n"));
+    outputs.put(SCHEDULE, render_schedule(book))?;
+    outputs.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const PAGE: &str = "# Title\n\nIntro.\n\n## First\n\n<details class=\"notes\">\n<summary>Speaker notes · 7 min</summary>\n\nSay hello.\n\n</details>\n\nBody.\n\n```rust\n# hidden\n## not a heading\n```\n\n### Detail\n\nMore.\n";
-
-    #[test]
-    fn headings_split_slides_and_notes_carry_minutes() {
-        let slides = split_slides("page.md", PAGE).unwrap();
-        let headings: Vec<&str> = slides.iter().map(|slide| slide.heading.as_str()).collect();
-        assert_eq!(headings, ["# Title", "## First", "### Detail"]);
-        let notes = slides[1].notes.as_ref().unwrap();
-        assert_eq!((notes.minutes, notes.text.as_str()), (7, "Say hello."));
-        assert!(slides[1].body.contains("Body.") && !slides[1].body.contains("Say hello"));
-        assert!(
-            slides[1].body.contains("## not a heading"),
-            "a fenced line is not a heading"
-        );
-    }
-
-    #[test]
-    fn a_section_without_minutes_is_named_by_line() {
-        let error = split_slides("page.md", "# T\n\n## Lonely\n\ntext\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.starts_with("page.md:3: section `## Lonely` has no notes block"),
-            "{error}"
-        );
-        let page =
-            "# T\n\n## S\n\n<details class=\"notes\">\n<summary>Notes</summary>\n</details>\n";
-        let error = split_slides("page.md", page).unwrap_err().to_string();
-        assert!(
-            error.starts_with("page.md:6: a notes block starts with a summary giving its minutes"),
-            "{error}"
-        );
-        let page =
-            "# T\n\n## S\n\n<details class=\"notes\">\n<summary>Notes · 3 min</summary>\ntext\n";
-        let error = split_slides("page.md", page).unwrap_err().to_string();
-        assert!(
-            error.starts_with("page.md:5: notes block is never closed"),
-            "{error}"
-        );
-    }
 
     #[test]
     fn prose_moves_to_the_notes_and_code_stays_whole() {
@@ -876,35 +568,6 @@ mod tests {
                 "| t |\n|:-|"
             ]
         );
-    }
-
-    #[test]
-    fn a_folder_chapter_gathers_the_pages_listed_under_it() {
-        let root = std::env::temp_dir().join(format!("slides-chapters-{}", std::process::id()));
-        std::fs::create_dir_all(root.join("src")).unwrap();
-        let summary = "# Summary\n\n[Intro](introduction.md)\n\n- [One](ch01-one.md)\n- [Two]()\n- [Three](ch03-three/index.md)\n  - [Loop](ch03-three/loop.md)\n  - [Wakers](ch03-three/wakers.md)\n- [Schedule](generated/workshop-schedule.md)\n";
-        std::fs::write(root.join("src/SUMMARY.md"), summary).unwrap();
-        let found = chapters(&root).unwrap();
-        std::fs::remove_dir_all(&root).unwrap();
-        let decks: Vec<&str> = found.iter().map(|chapter| chapter.deck.as_str()).collect();
-        assert_eq!(decks, ["ch01-one", "ch03-three"]);
-        let pages: Vec<&Path> = found[1].pages.iter().map(PathBuf::as_path).collect();
-        assert_eq!(
-            pages,
-            [
-                Path::new("src/ch03-three/index.md"),
-                Path::new("src/ch03-three/loop.md"),
-                Path::new("src/ch03-three/wakers.md")
-            ]
-        );
-    }
-
-    #[test]
-    fn minutes_are_read_from_the_summary() {
-        assert_eq!(minutes_in("Speaker notes · 12 min"), Some(12));
-        assert_eq!(minutes_in("Notes, five min"), None);
-        assert_eq!(minutes_in("Notes"), None);
-        assert_eq!(minutes_in("Notes 0 min"), None);
     }
 
     #[test]
@@ -982,6 +645,92 @@ mod tests {
         );
         assert_eq!(moved.len(), 2);
         assert!(moved[0].starts_with("- **A warm heap.** word"));
+    }
+
+    #[test]
+    fn a_four_backtick_fence_stays_one_block_with_its_hash_lines() {
+        let body = "Intro.\n\n````markdown\n```rust\nfn a() {}\n\n# not hidden: this is markdown\n```\n````\n";
+        let shown_text = without_hidden_lines(body);
+        assert_eq!(shown_text, body, "only lines of Rust blocks are hidden");
+        let (shown, prose) = split_prose(&shown_text);
+        assert_eq!(prose, ["Intro."]);
+        assert_eq!(shown, [body["Intro.\n\n".len()..].trim_end()]);
+    }
+
+    #[test]
+    fn hidden_lines_of_rust_blocks_are_dropped() {
+        let body =
+            "```rust\n# use std::fmt;\n#[derive(Debug)]\nstruct A;\n    #\n```\n\n# Not code\n";
+        assert_eq!(
+            without_hidden_lines(body),
+            "```rust\n#[derive(Debug)]\nstruct A;\n```\n\n# Not code\n"
+        );
+    }
+
+    #[test]
+    fn image_syntax_inside_code_is_left_alone() {
+        let body = "Write `![a](x.svg)` or `](`.\n\n```markdown\n![b](y.svg)\n```\n\n![c](z.svg)\n";
+        assert_eq!(
+            retarget_images(body, Path::new("src")),
+            body.replace("](z.svg)", "](../src/z.svg)")
+        );
+    }
+
+    #[test]
+    fn list_items_come_from_the_parser() {
+        assert_eq!(text_lines("1) one\n2) two\n3) three"), 3);
+        assert_eq!(
+            text_lines("Released in\n2024. A number cannot interrupt a paragraph"),
+            1
+        );
+        let long = "word ".repeat(120);
+        let (shown, moved) = shorten_long_items(&format!("+ short\n+ **Lead.** {long}"));
+        assert_eq!(shown, "+ short\n+ **Lead.**");
+        assert_eq!(moved.len(), 1);
+        let loose: Vec<String> = (0..20)
+            .map(|item| format!("- item {item} {}", "word ".repeat(20)))
+            .collect();
+        let pieces = split_block(&loose.join("\n\n"));
+        assert!(pieces.len() >= 2, "{pieces:#?}");
+        for piece in &pieces {
+            assert!(
+                piece.starts_with("- item") && !piece.ends_with('\n'),
+                "{piece}"
+            );
+            assert_eq!(
+                piece.matches("- item").count(),
+                piece.matches("\n\n").count() + 1,
+                "a loose list stays loose: {piece}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_broken_include_of_a_section_is_named_by_its_page_line() {
+        let root = std::env::temp_dir().join(format!("xtask-slides-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(
+            root.join("src/code.rs"),
+            "// ANCHOR: shown\nfn shown() {}\n// ANCHOR_END: shown\n",
+        )
+        .unwrap();
+        let page = "# T\n\n## S\n\n<details class=\"notes\">\n<summary>Notes · 2 min</summary>\n\nSay it.\n\n</details>\n\n```rust\n{{#include code.rs:shown}}\n{{#include code.rs:missing}}\n```\n\n{{#include absent.md}}\n";
+        let sections = crate::sections::parse_sections("src/page.md", page).unwrap();
+        let problems = expand_includes(&root, Path::new("src/page.md"), &sections[1]).unwrap_err();
+        let good = expand_includes(&root, Path::new("src/page.md"), &sections[0]);
+        std::fs::remove_dir_all(&root).unwrap();
+        let listed: Vec<String> = problems.iter().map(Problem::to_string).collect();
+        assert_eq!(listed.len(), 2, "{listed:#?}");
+        assert_eq!(
+            listed[0],
+            "src/page.md:14: anchor `missing` not found in code.rs"
+        );
+        assert!(
+            listed[1].starts_with("src/page.md:17: include `absent.md`: cannot read"),
+            "{}",
+            listed[1]
+        );
+        assert_eq!(good.unwrap(), "\n");
     }
 
     #[test]

@@ -1,127 +1,169 @@
-//! Timing tables: each chapter's example is run in release mode and its JSON
-//! figures become a markdown table the chapter includes.
+//! Timing tables: each chapter declares its tables in
+//! `chapters_code::registry`; `cargo xtask tables` measures them in release
+//! builds, keeps every run in `src/generated/{name}.json`, and renders
+//! `src/generated/{name}.md` from that data alone.
 //!
-//! The figures differ from run to run and machine to machine, so the check mode
-//! verifies structure and completeness (a row per variant the code defines,
-//! consistent ratios, the machine named), not the numbers.
+//! - A table measured by an example: the example prints a
+//!   [`MeasuredTable`] (`--json`), a median, a range and a bound per cell.
+//! - A table made from a criterion benchmark: see [`crate::bench_tables`].
+//!
+//! `cargo xtask tables --render` renders again from the committed data;
+//! `--check` (what `cargo test` runs) fails when a rendered table differs
+//! from what its data renders to, or when the data lacks an id its chapter
+//! declares.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use anyhow::{Context, Result, ensure};
-use chapters_code::ch01_concurrency_vs_parallelism::{Timing, TimingReport, Variant};
+use anyhow::{Context, Result, bail, ensure};
+use chapters_code::measured::{BUSY_CORES, MeasuredTable, summarise};
+use chapters_code::registry::{TableSource, TableSpec};
 
-use crate::{Mode, bench_tables, display_path, generated_marker};
+use crate::bench_tables::{self, BenchData};
+use crate::chapters::{Book, Chapter};
+use crate::cli::Generate;
+use crate::data::{self, DataFile};
+use crate::machine::Machine;
+use crate::output::Outputs;
+use crate::{Mode, generated_marker};
 
-/// The command that regenerates every table.
+/// The command that measures every table.
 pub const COMMAND: &str = "cargo xtask tables";
 
-/// Chapter 1's table, relative to the repository root.
-pub const CH01_TABLE: &str = "src/generated/ch01-timings.md";
+/// The command that renders every table from its data.
+pub const RENDER: &str = "cargo xtask tables --render";
 
-/// The example that measures chapter 1.
-pub const CH01_EXAMPLE: &str = "ch01_five_jobs";
+/// `cargo xtask tables [CHAPTER] [--render | --check]`.
+pub fn run(book: &Book, args: &Generate) -> Result<()> {
+    book.check_registry()?;
+    let chapters = book.select(args.chapter.as_deref())?;
+    if !args.render && !args.check {
+        let mut measured = 0;
+        for chapter in &chapters {
+            measured += measure_chapter(&book.root, chapter)?;
+        }
+        ensure!(
+            measured > 0 || args.chapter.is_none(),
+            "chapter {} declares no timing table in chapters-code/src/registry.rs",
+            chapters[0].slug
+        );
+    }
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    render_chapters(&book.root, &chapters, mode)
+}
 
-const CH01_HEADER: &str = "| Variant | Sleep-bound | Bound | Ratio | CPU-bound | Bound | Ratio |";
-const CH01_ALIGNMENT: &str = "|:--|--:|--:|--:|--:|--:|--:|";
+/// Checks every committed table against its data (what `cargo test` runs).
+pub fn check(book: &Book) -> Result<()> {
+    book.check_registry()?;
+    let chapters: Vec<&Chapter> = book.chapters.iter().collect();
+    render_chapters(&book.root, &chapters, Mode::Check)
+}
 
-/// Checks every committed table ([`Mode::Check`]), or measures and writes
-/// them all ([`Mode::Write`], see [`write`]).
-pub fn generate(root: &Path, mode: Mode) -> Result<()> {
-    match mode {
-        Mode::Write => write(root, None),
-        Mode::Check => {
-            let table = root.join(CH01_TABLE);
-            let text = std::fs::read_to_string(&table).with_context(|| {
-                format!("reading {CH01_TABLE}: run `{COMMAND}` and commit the result")
-            })?;
-            check_ch01(&text).with_context(|| {
-                format!("checking {CH01_TABLE}: run `{COMMAND}` and commit the result")
-            })?;
-            for table in bench_tables::TABLES {
-                let command = format!("{COMMAND} {}", table.chapter);
-                let text = std::fs::read_to_string(root.join(table.file)).with_context(|| {
-                    format!(
-                        "reading {}: run `{command}` and commit the result",
-                        table.file
-                    )
-                })?;
-                bench_tables::check(table, &text).with_context(|| {
-                    format!(
-                        "checking {}: run `{command}` and commit the result",
-                        table.file
-                    )
-                })?;
+/// The data file of a table, relative to the repository root.
+pub fn data_path(spec: &TableSpec) -> String {
+    format!("src/generated/{}.json", spec.name)
+}
+
+/// The rendered table, relative to the repository root.
+pub fn table_path(spec: &TableSpec) -> String {
+    format!("src/generated/{}.md", spec.name)
+}
+
+fn measure_command(chapter: &Chapter) -> String {
+    format!("{COMMAND} {}", chapter.key)
+}
+
+fn tables_of(chapter: &Chapter) -> &'static [TableSpec] {
+    chapter.material().map_or(&[], |material| material.tables)
+}
+
+/// Measures every table of `chapter` and writes its data; returns how many.
+fn measure_chapter(root: &Path, chapter: &Chapter) -> Result<usize> {
+    let tables = tables_of(chapter);
+    for spec in tables {
+        let machine = Machine::this_one(root)?;
+        let measured_by = measure_command(chapter);
+        let json = match spec.source {
+            TableSource::Example { example, row_ids } => {
+                let table = measure_example(root, example)?;
+                check_rows(&table, &row_ids())
+                    .with_context(|| format!("example {example} printed a table"))?;
+                DataFile::new(&measured_by, RENDER, machine, table).to_json()?
             }
-            Ok(())
+            TableSource::Bench(bench) => {
+                let data = bench_tables::measure(root, bench)?;
+                DataFile::new(&measured_by, RENDER, machine, data).to_json()?
+            }
+        };
+        Outputs::new(root, Mode::Write, &measured_by).put(&data_path(spec), json)?;
+    }
+    Ok(tables.len())
+}
+
+/// Renders (or checks) every table of `chapters` from its data, reporting
+/// every problem before failing.
+fn render_chapters(root: &Path, chapters: &[&Chapter], mode: Mode) -> Result<()> {
+    let mut outputs = Outputs::new(root, mode, RENDER);
+    let mut problems = Vec::new();
+    for chapter in chapters {
+        for spec in tables_of(chapter) {
+            match render_table(root, chapter, spec) {
+                Ok(text) => outputs.put(&table_path(spec), text)?,
+                Err(error) => problems.push(format!("{error:#}")),
+            }
+        }
+    }
+    let stale = outputs.finish();
+    if let Err(error) = stale {
+        problems.push(error.to_string());
+    }
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(())
+}
+
+/// Reads a table's data, checks it names every id its chapter declares, and
+/// renders it.
+fn render_table(root: &Path, chapter: &Chapter, spec: &TableSpec) -> Result<String> {
+    let path = data_path(spec);
+    let measure = measure_command(chapter);
+    match spec.source {
+        TableSource::Example { row_ids, .. } => {
+            let file: DataFile<MeasuredTable> = data::read(root, &path, &measure)?;
+            check_rows(&file.data, &row_ids())
+                .with_context(|| format!("{path}: run `{measure}` and commit the result"))?;
+            render_measured(&file)
+        }
+        TableSource::Bench(bench) => {
+            let file: DataFile<BenchData> = data::read(root, &path, &measure)?;
+            bench_tables::check_ids(bench, &file.data)
+                .with_context(|| format!("{path}: run `{measure}` and commit the result"))?;
+            bench_tables::render(&file)
         }
     }
 }
 
-/// Measures and writes the tables of one chapter (`ch01`, `ch03`, …) or, with
-/// `None`, of every chapter. An unknown chapter lists the ones with tables.
-pub fn write(root: &Path, chapter: Option<&str>) -> Result<()> {
-    let wanted = |name: &str| chapter.is_none_or(|chapter| chapter == name);
-    let known: Vec<&str> = std::iter::once("ch01")
-        .chain(bench_tables::TABLES.iter().map(|table| table.chapter))
-        .collect();
-    if let Some(chapter) = chapter {
-        ensure!(
-            known.contains(&chapter),
-            "no timing table for `{chapter}`: the chapters with tables are {}",
-            known.join(", ")
-        );
-    }
-    if wanted("ch01") {
-        write_ch01(root)?;
-    }
-    for table in bench_tables::TABLES
-        .iter()
-        .filter(|table| wanted(table.chapter))
-    {
-        bench_tables::write(root, table)?;
-    }
-    Ok(())
+/// Runs a chapter example in release mode with `--json`, showing its
+/// progress, and reads the table it prints.
+fn measure_example(root: &Path, example: &str) -> Result<MeasuredTable> {
+    let stdout = run_release_example(root, example, &["--json"])?;
+    serde_json::from_str(&stdout)
+        .with_context(|| format!("reading the JSON printed by example {example}"))
 }
 
-fn write_ch01(root: &Path) -> Result<()> {
-    let table = root.join(CH01_TABLE);
-    let run = run_example(root, CH01_EXAMPLE)?;
-    let run: TimingReport = serde_json::from_str(&run)
-        .with_context(|| format!("reading the JSON printed by example {CH01_EXAMPLE}"))?;
-    let text = render_ch01(
-        &run,
-        &cpu_model(),
-        &chrono::Local::now().date_naive().to_string(),
-    );
-    check_ch01(&text).context("the table just rendered does not pass its own check")?;
-    std::fs::write(&table, text)
-        .with_context(|| format!("writing {}", display_path(root, &table)))?;
-    println!("wrote {CH01_TABLE}");
-    Ok(())
-}
-
-/// Runs a chapter example in release mode with `--json`, showing its progress,
-/// and returns what it printed on stdout.
-fn run_example(root: &Path, example: &str) -> Result<String> {
+/// Runs `cargo run --release -p chapters-code --example NAME -- ARGS` with
+/// its progress on stderr, and returns what it printed on stdout.
+pub(crate) fn run_release_example(root: &Path, example: &str, args: &[&str]) -> Result<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!(
-        "measuring with `cargo run --release -p chapters-code --example {example} -- --json`"
+        "measuring with `cargo run --release -p chapters-code --example {example} -- {}`",
+        args.join(" ")
     );
     let output = Command::new(&cargo)
         .current_dir(root)
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "chapters-code",
-            "--example",
-            example,
-            "--",
-            "--json",
-        ])
+        .args(["run", "--release", "--quiet", "-p", "chapters-code"])
+        .args(["--example", example, "--"])
+        .args(args)
         .stderr(Stdio::inherit())
         .output()
         .with_context(|| format!("running `{cargo}`: is cargo on PATH?"))?;
@@ -134,253 +176,266 @@ fn run_example(root: &Path, example: &str) -> Result<String> {
         .with_context(|| format!("example {example} printed non-UTF-8 output"))
 }
 
-/// The CPU model as the OS names it, for the table's measured-on line.
-pub fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines().find_map(|line| {
-                let (_, model) = line.strip_prefix("model name")?.split_once(':')?;
-                Some(model.trim().to_string())
-            })
-        })
-        .unwrap_or_else(|| format!("unknown {} CPU", std::env::consts::ARCH))
-}
-
-fn seconds(ms: f64) -> String {
-    format!("{:.3} s", ms / 1000.0)
-}
-
-fn ratio(figure: &Timing) -> String {
-    format!("{:.2}×", figure.measured_ms / figure.bound_ms)
-}
-
-/// Chapter 1's table as markdown.
-pub fn render_ch01(run: &TimingReport, cpu_model: &str, date: &str) -> String {
-    let mut text = String::new();
-    let _ = writeln!(text, "{}\n", generated_marker(COMMAND));
-    let _ = writeln!(text, "{CH01_HEADER}\n{CH01_ALIGNMENT}");
-    for row in &run.rows {
-        let _ = writeln!(
-            text,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            row.label,
-            seconds(row.sleep.measured_ms),
-            seconds(row.sleep.bound_ms),
-            ratio(&row.sleep),
-            seconds(row.cpu.measured_ms),
-            seconds(row.cpu.bound_ms),
-            ratio(&row.cpu),
+/// The table has exactly the rows its chapter declares, in order, each with
+/// one cell per column and at least one run per cell.
+fn check_rows(table: &MeasuredTable, expected: &[&str]) -> Result<()> {
+    let found: Vec<&str> = table.rows.iter().map(|row| row.id.as_str()).collect();
+    ensure!(
+        found == expected,
+        "the rows are {found:?}, the chapter declares {expected:?}"
+    );
+    for row in &table.rows {
+        ensure!(
+            row.cells.len() == table.columns.len(),
+            "row `{}` has {} cells for {} columns",
+            row.id,
+            row.cells.len(),
+            table.columns.len()
         );
+        if let Some(column) = row.cells.iter().position(|cell| cell.runs.is_empty()) {
+            bail!(
+                "row `{}` has no run in column `{}`",
+                row.id,
+                table.columns[column]
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A duration in milliseconds in the unit that suits it, and the same unit
+/// for a range beside it.
+#[derive(Clone, Copy)]
+pub(crate) enum Unit {
+    Seconds,
+    Milliseconds,
+    Microseconds,
+    Nanoseconds,
+}
+
+impl Unit {
+    pub(crate) fn for_ms(ms: f64) -> Unit {
+        match ms {
+            ms if ms >= 1000.0 => Unit::Seconds,
+            ms if ms >= 1.0 => Unit::Milliseconds,
+            ms if ms >= 0.001 => Unit::Microseconds,
+            _ => Unit::Nanoseconds,
+        }
+    }
+
+    /// `ms` in this unit, without the unit.
+    pub(crate) fn number(self, ms: f64) -> String {
+        match self {
+            Unit::Seconds => format!("{:.3}", ms / 1000.0),
+            Unit::Milliseconds => format!("{ms:.2}"),
+            Unit::Microseconds => format!("{:.2}", ms * 1000.0),
+            Unit::Nanoseconds => format!("{:.1}", ms * 1e6),
+        }
+    }
+
+    /// `ms` in this unit, with the unit.
+    pub(crate) fn format(self, ms: f64) -> String {
+        let unit = match self {
+            Unit::Seconds => "s",
+            Unit::Milliseconds => "ms",
+            Unit::Microseconds => "µs",
+            Unit::Nanoseconds => "ns",
+        };
+        format!("{} {unit}", self.number(ms))
+    }
+}
+
+/// `1.001 s (0.998–1.010)`: the median with its unit, the range in the same unit.
+pub(crate) fn median_and_range(median: f64, min: f64, max: f64) -> String {
+    in_unit(Unit::for_ms(median), median, min, max)
+}
+
+/// [`median_and_range`] in a given unit.
+fn in_unit(unit: Unit, median: f64, min: f64, max: f64) -> String {
+    format!(
+        "{} ({}–{})",
+        unit.format(median),
+        unit.number(min),
+        unit.number(max)
+    )
+}
+
+/// A table measured by an example, as markdown: per column the median of the
+/// quiet runs with their range, the bound, and median ÷ bound.
+pub fn render_measured(file: &DataFile<MeasuredTable>) -> Result<String> {
+    let table = &file.data;
+    let mut text = String::new();
+    let _ = writeln!(text, "{}\n", generated_marker(RENDER));
+    let mut header = format!("| {} |", table.row_header);
+    let mut alignment = String::from("|:--|");
+    for column in &table.columns {
+        let _ = write!(header, " {column} | Bound | Ratio |");
+        alignment.push_str("--:|--:|--:|");
+    }
+    let _ = writeln!(text, "{header}\n{alignment}");
+    // One unit per column, the one its largest figure needs, so that a
+    // column reads down without a change of unit.
+    let units: Vec<Unit> = (0..table.columns.len())
+        .map(|column| {
+            let largest = table
+                .rows
+                .iter()
+                .filter_map(|row| row.cells.get(column))
+                .flat_map(|cell| cell.runs.iter().map(|run| run.ms).chain([cell.bound_ms]))
+                .fold(0.0, f64::max);
+            Unit::for_ms(largest)
+        })
+        .collect();
+    let mut runs = 0;
+    let mut busy = 0;
+    for row in &table.rows {
+        let _ = write!(text, "| {} |", row.label);
+        for (cell, unit) in row.cells.iter().zip(&units) {
+            let summary = summarise(&cell.runs)
+                .with_context(|| format!("row `{}` has a cell without runs", row.id))?;
+            runs += cell.runs.len();
+            busy += cell.runs.iter().filter(|run| !run.is_quiet()).count();
+            let _ = write!(
+                text,
+                " {} | {} | {:.2}× |",
+                in_unit(*unit, summary.median, summary.min, summary.max),
+                unit.format(cell.bound_ms),
+                summary.median / cell.bound_ms
+            );
+        }
+        text.push('\n');
     }
     let _ = writeln!(
         text,
-        "\n*Measured on {} cores ({cpu_model}), {date}: {} jobs, each sleeping {:.0} ms or counting for about {:.0} ms. \
-         Bound: the best this variant can do on this machine; ratio: measured ÷ bound. \
-         Reproduce with `{COMMAND}`.*",
-        run.cores, run.jobs, run.sleep_job_ms, run.cpu_job_ms
+        "\n*Measured on {}, {} build: {}. Each figure is the median of the runs \
+         (fastest–slowest in brackets); runs measured while other processes used more \
+         than {BUSY_CORES} cores were repeated and left out ({busy} of {runs}). \
+         Ratio: median ÷ bound. Reproduce with `{}`.*",
+        file.machine.describe(),
+        file.profile,
+        table.scenario,
+        file.measured_by
     );
-    text
-}
-
-/// Checks chapter 1's table: generated marker, header, one well-formed row per
-/// [`Variant`] in order, and the line naming machine, date and command.
-pub fn check_ch01(text: &str) -> Result<()> {
-    let rows = table_rows(text, CH01_HEADER, CH01_ALIGNMENT)?;
-    let labels: Vec<&str> = rows
-        .iter()
-        .map(|(_, row)| row.split('|').nth(1).unwrap_or("").trim())
-        .collect();
-    for variant in Variant::ALL {
-        ensure!(
-            labels.contains(&variant.label()),
-            "no row for variant `{}` (label `{}`)",
-            variant.id(),
-            variant.label()
-        );
-    }
-    let expected: Vec<&str> = Variant::ALL.iter().map(|variant| variant.label()).collect();
-    ensure!(
-        labels == expected,
-        "rows should be, in order: {expected:?}; found {labels:?}"
-    );
-
-    for (line, row) in rows {
-        check_ch01_row(row).with_context(|| format!("line {line}: `{row}`"))?;
-    }
-    check_footer(text, COMMAND)?;
-    Ok(())
-}
-
-/// A generated table's data rows, after checking the generated-file marker
-/// on line 1, the header and the alignment row: `(line number, row)`.
-pub(crate) fn table_rows<'a>(
-    text: &'a str,
-    header: &str,
-    alignment: &str,
-) -> Result<Vec<(usize, &'a str)>> {
-    ensure!(
-        text.lines().next() == Some(generated_marker(COMMAND).as_str()),
-        "line 1 is not the generated-file marker `{}`",
-        generated_marker(COMMAND)
-    );
-    let table: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line))
-        .filter(|(_, line)| line.starts_with('|'))
-        .collect();
-    ensure!(table.len() >= 2, "no markdown table found");
-    ensure!(
-        table[0].1 == header,
-        "line {}: header should be `{header}`",
-        table[0].0
-    );
-    ensure!(
-        table[1].1 == alignment,
-        "line {}: alignment row should be `{alignment}`",
-        table[1].0
-    );
-    Ok(table[2..].to_vec())
-}
-
-/// Checks the line under a table that names the machine, the date and the
-/// command that reproduces it.
-pub(crate) fn check_footer(text: &str, command: &str) -> Result<()> {
-    let footer = text
-        .lines()
-        .find(|line| line.starts_with("*Measured on "))
-        .context("no `*Measured on …*` line")?;
-    ensure!(
-        footer.contains(" cores ("),
-        "the measured-on line does not name the cores and CPU model"
-    );
-    ensure!(
-        footer.contains(&format!("`{command}`")),
-        "the measured-on line does not give the command `{command}`"
-    );
-    let dated = footer.split_whitespace().any(|word| {
-        chrono::NaiveDate::parse_from_str(word.trim_end_matches([':', ',']), "%Y-%m-%d").is_ok()
-    });
-    ensure!(dated, "the measured-on line has no date (YYYY-MM-DD)");
-    Ok(())
-}
-
-fn check_ch01_row(row: &str) -> Result<()> {
-    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-    // A row `| a | b |` splits into ["", "a", "b", ""].
-    ensure!(
-        cells.len() == 9,
-        "expected 7 cells, found {}",
-        cells.len().saturating_sub(2)
-    );
-    for (measured, bound, ratio) in [
-        (cells[2], cells[3], cells[4]),
-        (cells[5], cells[6], cells[7]),
-    ] {
-        let measured = parse_seconds(measured)?;
-        let bound = parse_seconds(bound)?;
-        let ratio: f64 = ratio
-            .strip_suffix('×')
-            .and_then(|r| r.parse().ok())
-            .with_context(|| format!("`{ratio}` is not a ratio like `1.05×`"))?;
-        ensure!(measured > 0.0 && bound > 0.0, "durations must be positive");
-        let expected = measured / bound;
-        // Figures are printed rounded to 1 ms, so allow that much error in the ratio.
-        let tolerance = 0.006 + expected * 0.0011 / measured.min(bound);
-        ensure!(
-            (ratio - expected).abs() <= tolerance,
-            "ratio {ratio} does not match {measured} s ÷ {bound} s"
-        );
-    }
-    Ok(())
-}
-
-fn parse_seconds(cell: &str) -> Result<f64> {
-    cell.strip_suffix(" s")
-        .and_then(|number| number.parse().ok())
-        .with_context(|| format!("`{cell}` is not a duration like `1.234 s`"))
+    Ok(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chapters_code::ch01_concurrency_vs_parallelism::TimingRow;
+    use chapters_code::measured::{MeasuredCell, MeasuredRow, Run};
 
-    fn sample_run() -> TimingReport {
-        TimingReport {
-            jobs: 5,
+    pub(crate) fn machine() -> Machine {
+        Machine {
             cores: 2,
-            sleep_job_ms: 200.0,
-            cpu_job_ms: 150.0,
-            rows: Variant::ALL
-                .iter()
-                .map(|&variant| {
-                    let sleep = Timing {
-                        measured_ms: 212.4,
-                        bound_ms: 200.0,
-                    };
-                    TimingRow::new(
-                        variant,
-                        sleep,
-                        Timing {
-                            measured_ms: 801.0,
-                            bound_ms: 750.0,
-                        },
-                    )
-                })
-                .collect(),
+            cpu_model: "Test CPU".into(),
+            os: "Test OS".into(),
+            rustc: "rustc 1.95.0".into(),
+            crates: [("tokio".to_string(), "1.48.0".to_string())].into(),
+            date: "2026-12-01".into(),
         }
     }
 
-    const CPU: &str = "Test CPU @ 2.0GHz";
+    fn run(ms: f64, busy: f64) -> Run {
+        Run {
+            ms,
+            others_busy_cores: busy,
+        }
+    }
 
-    #[test]
-    fn a_rendered_table_passes_the_check() {
-        let text = render_ch01(&sample_run(), CPU, "2026-11-23");
-        check_ch01(&text).unwrap();
-        assert!(text.contains("| 0.212 s | 0.200 s | 1.06× |"), "{text}");
+    fn sample() -> DataFile<MeasuredTable> {
+        let table = MeasuredTable {
+            row_header: "Variant".into(),
+            columns: vec!["Sleep-bound".into()],
+            scenario: "5 jobs".into(),
+            rows: vec![
+                MeasuredRow {
+                    id: "sequential".into(),
+                    label: "sequential".into(),
+                    cells: vec![MeasuredCell {
+                        bound_ms: 1000.0,
+                        runs: vec![
+                            run(1001.0, 0.0),
+                            run(1500.0, 1.2),
+                            run(1003.0, 0.1),
+                            run(1002.0, 0.0),
+                        ],
+                    }],
+                },
+                MeasuredRow {
+                    id: "threads".into(),
+                    label: "`std::thread::scope`".into(),
+                    cells: vec![MeasuredCell {
+                        bound_ms: 200.0,
+                        runs: vec![run(200.4, 0.0)],
+                    }],
+                },
+            ],
+        };
+        DataFile::new("cargo xtask tables ch01", RENDER, machine(), table)
     }
 
     #[test]
-    fn a_missing_variant_is_named() {
-        let mut run = sample_run();
-        let dropped = run.rows.remove(2);
-        let error = check_ch01(&render_ch01(&run, CPU, "2026-11-23")).unwrap_err();
+    fn busy_runs_are_left_out_of_the_median_and_counted() {
+        let text = render_measured(&sample()).unwrap();
         assert!(
-            error
-                .to_string()
-                .contains(&format!("no row for variant `{}`", dropped.variant)),
+            text.contains("| sequential | 1.002 s (1.001–1.003) | 1.000 s | 1.00× |"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "| `std::thread::scope` | 0.200 s (0.200–0.200) | 0.200 s | 1.00× |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("were repeated and left out (1 of 5)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Reproduce with `cargo xtask tables ch01`"),
+            "{text}"
+        );
+        assert!(text.starts_with(&generated_marker(RENDER)));
+    }
+
+    #[test]
+    fn a_table_must_have_the_rows_its_chapter_declares() {
+        let table = sample().data;
+        check_rows(&table, &["sequential", "threads"]).unwrap();
+        let error = check_rows(&table, &["sequential", "threads", "rayon"]).unwrap_err();
+        assert!(
+            error.to_string().contains("the chapter declares"),
             "{error}"
         );
     }
 
     #[test]
-    fn an_inconsistent_ratio_names_its_line() {
-        let text = render_ch01(&sample_run(), CPU, "2026-11-23").replacen("1.06×", "2.06×", 1);
-        let error = format!("{:#}", check_ch01(&text).unwrap_err());
-        assert!(
-            error.starts_with("line 5:") && error.contains("does not match"),
-            "{error}"
+    fn a_changed_figure_fails_the_check_naming_the_table_and_the_render_command() {
+        let book = Book::load(&crate::repository_root().unwrap()).unwrap();
+        check(&book).unwrap();
+        let chapter = book.find("ch01").unwrap();
+        let spec = &tables_of(chapter)[0];
+        let copy = std::env::temp_dir().join(format!("xtask-tables-{}", std::process::id()));
+        std::fs::create_dir_all(copy.join("src/generated")).unwrap();
+        for path in [data_path(spec), table_path(spec)] {
+            std::fs::copy(book.root.join(&path), copy.join(&path)).unwrap();
+        }
+        let mut file: DataFile<MeasuredTable> = data::read(&copy, &data_path(spec), "-").unwrap();
+        for run in &mut file.data.rows[0].cells[0].runs {
+            run.ms *= 2.0;
+        }
+        std::fs::write(copy.join(data_path(spec)), file.to_json().unwrap()).unwrap();
+        let error = render_chapters(&copy, &[chapter], Mode::Check).unwrap_err();
+        render_chapters(&copy, &[chapter], Mode::Write).unwrap();
+        let fixed = render_chapters(&copy, &[chapter], Mode::Check);
+        std::fs::remove_dir_all(&copy).unwrap();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "stale or missing: {}: run `{RENDER}` and commit the result",
+                table_path(spec)
+            )
         );
-    }
-
-    #[test]
-    fn a_table_without_marker_or_date_is_refused() {
-        let text = render_ch01(&sample_run(), CPU, "2026-11-23");
-        let unmarked = text.lines().skip(1).collect::<Vec<_>>().join("\n");
-        assert!(
-            check_ch01(&unmarked)
-                .unwrap_err()
-                .to_string()
-                .contains("marker")
-        );
-        let undated = text.replace("2026-11-23", "recently");
-        assert!(
-            check_ch01(&undated)
-                .unwrap_err()
-                .to_string()
-                .contains("no date")
-        );
+        fixed.expect("rendering again fixes it, without measuring");
     }
 }

@@ -1,290 +1,206 @@
 //! Timelines: SVG pictures of which job ran when, on which thread, recorded
 //! from real runs of the chapters' scenarios.
 //!
+//! A chapter declares its pictures in `chapters_code::registry`
+//! ([`TimelineSpec`]). `cargo xtask timelines` records them in a release
+//! build (through the `record_timelines` example), keeps what was recorded
+//! in `src/generated/chNN-timelines.json`, and draws each picture from that
+//! data alone: `--render` draws again without recording, and `--check` (what
+//! `cargo test` runs) fails when a committed picture differs from what its
+//! data draws.
+//!
 //! Each picture is a Gantt chart drawn with plotters' SVG backend: one lane per
-//! thread, one bar per [`Segment`](chapters_code::timeline::Segment) (a whole
-//! blocking job, or one poll of a task), coloured and labelled by job. Bars too
-//! narrow for their label (a poll lasts microseconds) share one label above
-//! them, listing their jobs in order. Every picture of a workload uses the same
-//! time axis, so the pictures compare at a glance.
-//!
-//! A file holds, in order:
-//!
-//! 1. the generated-file marker, an XML comment (plotters writes no
-//!    `<?xml …?>` declaration, so nothing has to precede it);
-//! 2. a comment listing what was recorded:
-//!    `<!-- recorded jobs: 0, 1, 2; lanes: main, rayon 0 -->`;
-//! 3. the SVG document.
-//!
-//! Timings differ between runs, so the check mode verifies structure, not
-//! pixels: every expected file exists, starts with the marker and the summary,
-//! holds one complete `<svg>` document with a size and a footnote naming the
-//! machine and the date, labels every recorded lane and draws a bar in the
-//! colour of every job.
+//! thread, one bar per segment (a whole blocking job, or one poll of a task),
+//! coloured and labelled by job. Bars too narrow for their label (a poll lasts
+//! microseconds) share one label above them, listing their jobs in order.
+//! Pictures of one axis group share a time axis, so they compare at a glance.
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
-use chapters_code::ch01_concurrency_vs_parallelism::{
-    Scenario, Variant, Workload, available_cores, calibrate_count_to, record_scenario,
-};
-use chapters_code::ch03_event_loop_internals::timelines::record_timers;
-use chapters_code::timeline::Timeline;
+use anyhow::{Context, Result, anyhow, ensure};
+use chapters_code::measured::RecordedPicture;
+use chapters_code::registry::TimelineSpec;
+use chapters_code::timeline::{Segment, Timeline};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::tables::cpu_model;
-use crate::{Mode, display_path, generated_marker};
+use crate::chapters::{Book, Chapter};
+use crate::cli::Generate;
+use crate::data::{self, DataFile};
+use crate::machine::Machine;
+use crate::output::Outputs;
+use crate::tables::run_release_example;
+use crate::{Mode, generated_marker};
 
-/// The command that regenerates every timeline.
+/// The command that records every timeline.
 pub const COMMAND: &str = "cargo xtask timelines";
 
-/// How many jobs each of chapter 1's scenarios runs.
-pub const CH01_JOBS: usize = 5;
-const CH01_SLEEP: Duration = Duration::from_millis(100);
-const CH01_CPU_JOB: Duration = Duration::from_millis(100);
+/// The command that draws every timeline from its data.
+pub const RENDER: &str = "cargo xtask timelines --render";
 
-/// Chapter 1's pictures: the variants whose shapes the chapter discusses, on
-/// both workloads.
-pub const CH01_TIMELINES: [(Variant, Workload); 10] = [
-    (Variant::Sequential, Workload::SleepBound),
-    (Variant::Sequential, Workload::CpuBound),
-    (Variant::Threads, Workload::SleepBound),
-    (Variant::Threads, Workload::CpuBound),
-    (Variant::TokioTasks, Workload::SleepBound),
-    (Variant::TokioTasks, Workload::CpuBound),
-    (Variant::TokioCurrentThread, Workload::SleepBound),
-    (Variant::TokioCurrentThread, Workload::CpuBound),
-    (Variant::Rayon, Workload::SleepBound),
-    (Variant::Rayon, Workload::CpuBound),
-];
+/// The example that records a chapter's scenarios in an optimised build.
+const RECORDER: &str = "record_timelines";
 
-/// Where the picture of `variant` on `workload` lives, relative to the
-/// repository root.
+/// `cargo xtask timelines [CHAPTER] [--render | --check]`.
+pub fn run(book: &Book, args: &Generate) -> Result<()> {
+    book.check_registry()?;
+    let chapters = book.select(args.chapter.as_deref())?;
+    if !args.render && !args.check {
+        let mut recorded = 0;
+        for chapter in &chapters {
+            if let Some(spec) = spec_of(chapter) {
+                record_chapter(&book.root, chapter, &spec)?;
+                recorded += 1;
+            }
+        }
+        ensure!(
+            recorded > 0 || args.chapter.is_none(),
+            "chapter {} declares no timelines in chapters-code/src/registry.rs",
+            chapters[0].slug
+        );
+    }
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    draw_chapters(&book.root, &chapters, mode)
+}
+
+/// Checks every committed timeline against its data (what `cargo test` runs).
+pub fn check(book: &Book) -> Result<()> {
+    book.check_registry()?;
+    let chapters: Vec<&Chapter> = book.chapters.iter().collect();
+    draw_chapters(&book.root, &chapters, Mode::Check)
+}
+
+fn spec_of(chapter: &Chapter) -> Option<TimelineSpec> {
+    chapter.material().and_then(|material| material.timelines)
+}
+
+/// A chapter's timeline data, relative to the repository root.
+pub fn data_path(chapter: &Chapter) -> String {
+    format!("src/generated/{}-timelines.json", chapter.key)
+}
+
+/// Where a chapter's picture `name` is drawn, relative to the repository root.
 ///
 /// ```
-/// use chapters_code::ch01_concurrency_vs_parallelism::{Variant, Workload};
-///
+/// let book = xtask::chapters::Book::load(&xtask::repository_root().unwrap()).unwrap();
 /// assert_eq!(
-///     xtask::timelines::ch01_path(Variant::Rayon, Workload::SleepBound),
+///     xtask::timelines::picture_path(book.find("ch01").unwrap(), "rayon-sleep-bound"),
 ///     "src/generated/ch01-timeline-rayon-sleep-bound.svg"
 /// );
 /// ```
-pub fn ch01_path(variant: Variant, workload: Workload) -> String {
-    format!(
-        "src/generated/ch01-timeline-{}-{}.svg",
-        variant.id(),
-        workload.id()
-    )
+pub fn picture_path(chapter: &Chapter, name: &str) -> String {
+    format!("src/generated/{}-timeline-{name}.svg", chapter.key)
 }
 
-/// Chapter 3's deadlines, one sleeping task each, in job order.
-pub const CH03_DEADLINES: [Duration; 5] = [
-    Duration::from_millis(20),
-    Duration::from_millis(40),
-    Duration::from_millis(60),
-    Duration::from_millis(80),
-    Duration::from_millis(100),
-];
-/// How long chapter 3's task that never yields counts for.
-const CH03_BUSY: Duration = Duration::from_millis(50);
-
-/// Chapter 3's pictures, by name: the sleepers alone, and behind a task that
-/// counts without yielding (one more job).
-pub const CH03_TIMELINES: [(&str, bool); 2] =
-    [("timers", false), ("timers-behind-a-busy-task", true)];
-
-/// Where chapter 3's picture `name` lives, relative to the repository root.
-pub fn ch03_path(name: &str) -> String {
-    format!("src/generated/ch03-timeline-{name}.svg")
+fn measure_command(chapter: &Chapter) -> String {
+    format!("{COMMAND} {}", chapter.key)
 }
 
-/// Every timeline file and how many jobs it must show.
-fn expected_files() -> Vec<(String, usize)> {
-    let ch01 = CH01_TIMELINES
+/// Records a chapter's pictures in a release build and writes their data.
+fn record_chapter(root: &Path, chapter: &Chapter, spec: &TimelineSpec) -> Result<()> {
+    let printed = run_release_example(root, RECORDER, &[&chapter.key])?;
+    let pictures: Vec<RecordedPicture> = serde_json::from_str(&printed)
+        .with_context(|| format!("reading the JSON printed by example {RECORDER}"))?;
+    check_pictures(spec, &pictures)
+        .with_context(|| format!("example {RECORDER} recorded {}", chapter.key))?;
+    let measured_by = measure_command(chapter);
+    let file = DataFile::new(&measured_by, RENDER, Machine::this_one(root)?, pictures);
+    Outputs::new(root, Mode::Write, &measured_by).put(&data_path(chapter), file.to_json()?)
+}
+
+/// The data has exactly the pictures the chapter declares, in order, and
+/// each shows every job it must.
+fn check_pictures(spec: &TimelineSpec, pictures: &[RecordedPicture]) -> Result<()> {
+    let declared = (spec.pictures)();
+    let found: Vec<&str> = pictures
         .iter()
-        .map(|&(variant, workload)| (ch01_path(variant, workload), CH01_JOBS));
-    let ch03 = CH03_TIMELINES
-        .iter()
-        .map(|&(name, busy)| (ch03_path(name), CH03_DEADLINES.len() + usize::from(busy)));
-    ch01.chain(ch03).collect()
-}
-
-/// Records and draws every timeline ([`Mode::Write`]) or checks the committed
-/// ones.
-pub fn generate(root: &Path, mode: Mode) -> Result<()> {
-    match mode {
-        Mode::Check => check_all(root),
-        Mode::Write => {
-            let started = Instant::now();
-            let footnote = format!(
-                "{FOOTNOTE_START}{} cores ({}), {} · {COMMAND}",
-                available_cores(),
-                cpu_model(),
-                chrono::Local::now().date_naive()
-            );
-            let drawn = write_ch01(root, &footnote)? + write_ch03(root, &footnote)?;
-            println!(
-                "recorded and drew {drawn} timelines in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
-    }
-}
-
-fn check_all(root: &Path) -> Result<()> {
-    let problems: Vec<String> = expected_files()
-        .into_iter()
-        .filter_map(|(relative, jobs)| {
-            check_file(&root.join(&relative), jobs)
-                .err()
-                .map(|error| format!("  {relative}: {error:#}"))
-        })
+        .map(|picture| picture.name.as_str())
         .collect();
     ensure!(
-        problems.is_empty(),
-        "timelines are missing or malformed: run `{COMMAND}` and commit the result\n{}",
-        problems.join("\n")
+        found == declared,
+        "the pictures are {found:?}, the chapter declares {declared:?}"
     );
+    for picture in pictures {
+        for job in 0..picture.jobs {
+            ensure!(
+                picture.segments.iter().any(|segment| segment.job == job),
+                "picture `{}` shows no segment of job {job}",
+                picture.name
+            );
+        }
+    }
     Ok(())
 }
 
-fn check_file(path: &Path, jobs: usize) -> Result<()> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => bail!("missing"),
-        Err(error) => return Err(error).context("reading the file"),
-    };
-    check_svg(&text, jobs)
+/// Draws (or checks) every picture of `chapters` from its data, reporting
+/// every problem before failing.
+fn draw_chapters(root: &Path, chapters: &[&Chapter], mode: Mode) -> Result<()> {
+    let mut outputs = Outputs::new(root, mode, RENDER);
+    let mut problems = Vec::new();
+    for chapter in chapters {
+        let Some(spec) = spec_of(chapter) else {
+            continue;
+        };
+        match draw_chapter(root, chapter, &spec) {
+            Ok(pictures) => {
+                for (path, svg) in pictures {
+                    outputs.put(&path, svg)?;
+                }
+            }
+            Err(error) => problems.push(format!("{error:#}")),
+        }
+    }
+    if let Err(error) = outputs.finish() {
+        problems.push(error.to_string());
+    }
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(())
 }
 
-/// Draws a recorded timeline, checks the drawing and writes it.
-fn write_picture(
+/// Every picture of a chapter drawn from its data: `(path, svg)`.
+fn draw_chapter(
     root: &Path,
-    relative: &str,
-    title: &str,
-    footnote: &str,
-    timeline: &Timeline,
-    axis_end: Duration,
-    jobs: usize,
-) -> Result<()> {
-    let text = render_svg(title, footnote, timeline, axis_end)
-        .with_context(|| format!("drawing {relative}"))?;
-    check_svg(&text, jobs)
-        .with_context(|| format!("{relative} as just drawn does not pass its own check"))?;
-    let path = root.join(relative);
-    std::fs::write(&path, text)
-        .with_context(|| format!("writing {}", display_path(root, &path)))?;
-    println!("wrote {relative}");
-    Ok(())
-}
-
-fn write_ch01(root: &Path, footnote: &str) -> Result<usize> {
-    eprintln!(
-        "calibrating the counting job to about {} ms",
-        CH01_CPU_JOB.as_millis()
+    chapter: &Chapter,
+    spec: &TimelineSpec,
+) -> Result<Vec<(String, String)>> {
+    let path = data_path(chapter);
+    let measure = measure_command(chapter);
+    let file: DataFile<Vec<RecordedPicture>> = data::read(root, &path, &measure)?;
+    check_pictures(spec, &file.data)
+        .with_context(|| format!("{path}: run `{measure}` and commit the result"))?;
+    let footnote = format!(
+        "recorded on {} cores ({}), {}, {} build · {}",
+        file.machine.cores,
+        file.machine.cpu_model,
+        file.machine.date,
+        file.profile,
+        file.measured_by
     );
-    let calibration = calibrate_count_to(CH01_CPU_JOB);
-    let scenario = Scenario {
-        jobs: CH01_JOBS,
-        sleep: CH01_SLEEP,
-        cpu_iterations: calibration.iterations,
-    };
-    let recorded: Vec<(Variant, Workload, Timeline)> = CH01_TIMELINES
+    let timelines: Vec<Timeline> = file
+        .data
         .iter()
-        .map(|&(variant, workload)| {
-            let timeline = record_scenario(variant, workload, &scenario);
-            eprintln!(
-                "recorded {} {}: done at {:.0} ms, lanes: {}",
-                variant.id(),
-                workload.id(),
-                milliseconds(timeline.end()),
-                timeline.lanes().join(", ")
-            );
-            (variant, workload, timeline)
+        .map(|picture| {
+            Timeline::from_segments(picture.segments.iter().map(Segment::from).collect())
         })
         .collect();
-
-    for (variant, workload, timeline) in &recorded {
-        let axis_end = shared_axis_end(
-            recorded
-                .iter()
-                .filter(|(_, other, _)| other == workload)
-                .map(|(_, _, timeline)| timeline),
-        );
-        let what = match workload {
-            Workload::SleepBound => format!("each sleeping {} ms", CH01_SLEEP.as_millis()),
-            Workload::CpuBound => format!(
-                "each counting for about {:.0} ms",
-                milliseconds(calibration.one_job)
-            ),
-        };
-        let title = format!(
-            "{}: {CH01_JOBS} jobs {what}, all done at {:.0} ms",
-            variant.label().replace('`', ""),
-            milliseconds(timeline.end())
-        );
-        let relative = ch01_path(*variant, *workload);
-        write_picture(
-            root, &relative, &title, footnote, timeline, axis_end, CH01_JOBS,
-        )?;
-    }
-    Ok(recorded.len())
-}
-
-fn write_ch03(root: &Path, footnote: &str) -> Result<usize> {
-    eprintln!(
-        "calibrating chapter 3's counting task to about {} ms",
-        CH03_BUSY.as_millis()
-    );
-    let busy = calibrate_count_to(CH03_BUSY);
-    let recorded: Vec<(&str, bool, Timeline)> = CH03_TIMELINES
+    file.data
         .iter()
-        .map(|&(name, with_busy)| {
-            let timeline = record_timers(&CH03_DEADLINES, with_busy.then_some(busy.iterations));
-            eprintln!(
-                "recorded ch03 {name}: done at {:.0} ms",
-                milliseconds(timeline.end())
+        .zip(&timelines)
+        .map(|(picture, timeline)| {
+            let axis_end = shared_axis_end(
+                file.data
+                    .iter()
+                    .zip(&timelines)
+                    .filter(|(other, _)| other.axis_group == picture.axis_group)
+                    .map(|(_, timeline)| timeline),
             );
-            (name, with_busy, timeline)
+            let svg = render_svg(&picture.title, &footnote, timeline, axis_end)
+                .with_context(|| format!("drawing `{}` from {path}", picture.name))?;
+            Ok((picture_path(chapter, &picture.name), svg))
         })
-        .collect();
-    let axis_end = shared_axis_end(recorded.iter().map(|(_, _, timeline)| timeline));
-    let sleepers = CH03_DEADLINES.len();
-    let deadlines: Vec<String> = CH03_DEADLINES
-        .iter()
-        .map(|deadline| deadline.as_millis().to_string())
-        .collect();
-    for (name, with_busy, timeline) in &recorded {
-        let busy_part = if *with_busy {
-            format!(
-                ", then task {sleepers} counts for about {:.0} ms without yielding",
-                milliseconds(busy.one_job)
-            )
-        } else {
-            String::new()
-        };
-        let title = format!(
-            "Tuned executor: tasks 0–{} sleep until {} ms{busy_part}; done at {:.0} ms",
-            sleepers - 1,
-            deadlines.join(", "),
-            milliseconds(timeline.end())
-        );
-        let jobs = sleepers + usize::from(*with_busy);
-        write_picture(
-            root,
-            &ch03_path(name),
-            &title,
-            footnote,
-            timeline,
-            axis_end,
-            jobs,
-        )?;
-    }
-    Ok(recorded.len())
+        .collect()
 }
 
 /// The end of a time axis shared by several timelines: the next multiple of
@@ -340,6 +256,7 @@ fn job_colour(job: usize) -> RGBColor {
 }
 
 /// How plotters writes a colour into the SVG.
+#[cfg(test)]
 fn job_colour_hex(job: usize) -> String {
     let RGBColor(red, green, blue) = job_colour(job);
     format!("#{red:02X}{green:02X}{blue:02X}")
@@ -356,13 +273,10 @@ fn label_pixels(label: &str) -> f64 {
     label.chars().count() as f64 * LABEL_CHAR_PIXELS
 }
 
-/// How the footnote naming the machine, the date and the command begins.
-pub const FOOTNOTE_START: &str = "recorded on ";
-
 /// Draws `timeline` as a Gantt chart titled `title`, its time axis running
-/// from zero to `axis_end`, with `footnote` (which starts with
-/// [`FOOTNOTE_START`]) under it, and returns the file's text: marker, summary
-/// line, SVG document.
+/// from zero to `axis_end`, with `footnote` under it, and returns the file's
+/// text: the generated-file marker (an XML comment: plotters writes no
+/// `<?xml …?>` declaration, so nothing has to precede it), then the SVG.
 pub fn render_svg(
     title: &str,
     footnote: &str,
@@ -371,43 +285,10 @@ pub fn render_svg(
 ) -> Result<String> {
     let lanes = timeline.lanes();
     ensure!(!lanes.is_empty(), "nothing was recorded for “{title}”");
-    let summary = summary_line(&timeline.jobs(), &lanes)?;
     let mut svg = String::new();
     draw_chart(&mut svg, title, footnote, timeline, &lanes, axis_end)
         .map_err(|error| anyhow!("plotters failed: {error}"))?;
-    Ok(format!("{}\n{summary}\n{svg}", generated_marker(COMMAND)))
-}
-
-const SUMMARY_START: &str = "<!-- recorded jobs: ";
-const SUMMARY_LANES: &str = "; lanes: ";
-const SUMMARY_END: &str = " -->";
-
-fn summary_line(jobs: &[usize], lanes: &[&str]) -> Result<String> {
-    for lane in lanes {
-        ensure!(
-            !lane.is_empty() && !lane.contains([',', ';']) && !lane.contains("--"),
-            "lane `{lane}` cannot be listed in the summary comment: name the thread without `,`, `;` or `--`"
-        );
-    }
-    let jobs: Vec<String> = jobs.iter().map(usize::to_string).collect();
-    Ok(format!(
-        "{SUMMARY_START}{}{SUMMARY_LANES}{}{SUMMARY_END}",
-        jobs.join(", "),
-        lanes.join(", ")
-    ))
-}
-
-fn parse_summary(line: &str) -> Option<(Vec<usize>, Vec<&str>)> {
-    let listed = line
-        .strip_prefix(SUMMARY_START)?
-        .strip_suffix(SUMMARY_END)?;
-    let (jobs, lanes) = listed.split_once(SUMMARY_LANES)?;
-    let jobs = jobs
-        .split(", ")
-        .map(|job| job.parse().ok())
-        .collect::<Option<Vec<usize>>>()?;
-    let lanes: Vec<&str> = lanes.split(", ").collect();
-    (!jobs.is_empty() && lanes.iter().all(|lane| !lane.is_empty())).then_some((jobs, lanes))
+    Ok(format!("{}\n{svg}", generated_marker(RENDER)))
 }
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
@@ -621,164 +502,9 @@ fn shared_labels(bars: &[Bar], lane_count: usize, pixels_per_ms: f64) -> Vec<Sha
     labels
 }
 
-/// Checks one timeline file: marker, summary of `jobs` jobs numbered from 0,
-/// one complete SVG document with a size, a footnote naming the machine, a
-/// label per lane, a bar per job.
-pub fn check_svg(text: &str, jobs: usize) -> Result<()> {
-    let mut parts = text.splitn(3, '\n');
-    let marker = generated_marker(COMMAND);
-    ensure!(
-        parts.next() == Some(marker.as_str()),
-        "line 1 is not the generated-file marker `{marker}`"
-    );
-    let (recorded_jobs, lanes) = parts.next().and_then(parse_summary).with_context(|| {
-        format!("line 2 does not list what was recorded (`{SUMMARY_START}…{SUMMARY_LANES}…{SUMMARY_END}`)")
-    })?;
-    let expected: Vec<usize> = (0..jobs).collect();
-    ensure!(
-        recorded_jobs == expected,
-        "line 2 lists jobs {recorded_jobs:?}, expected {expected:?}"
-    );
-    let document = read_svg(parts.next().unwrap_or_default())?;
-    ensure!(
-        document
-            .texts
-            .iter()
-            .any(|text| text.starts_with(FOOTNOTE_START) && text.ends_with(COMMAND)),
-        "no footnote `{FOOTNOTE_START}…` naming the machine, the date and `{COMMAND}`"
-    );
-    for lane in lanes {
-        ensure!(
-            document.texts.iter().any(|text| text == lane),
-            "no label for lane `{lane}`"
-        );
-    }
-    for job in recorded_jobs {
-        let colour = job_colour_hex(job);
-        ensure!(
-            document.rect_fills.contains(&colour),
-            "no bar for job {job} (a `<rect>` filled with {colour})"
-        );
-    }
-    Ok(())
-}
-
-/// What the check needs to know of an SVG document.
-#[derive(Debug)]
-struct SvgDocument {
-    texts: Vec<String>,
-    rect_fills: Vec<String>,
-}
-
-/// Reads `svg` as one `<svg>` element with a width and a height, every tag
-/// closed in order, and collects the contents of its `<text>` elements and the
-/// fills of its `<rect>` elements.
-fn read_svg(svg: &str) -> Result<SvgDocument> {
-    let mut document = SvgDocument {
-        texts: Vec::new(),
-        rect_fills: Vec::new(),
-    };
-    let mut open: Vec<&str> = Vec::new();
-    let mut roots = 0;
-    let mut rest = svg;
-    loop {
-        let Some(tag_start) = rest.find('<') else {
-            ensure!(
-                open.is_empty() || rest.trim().is_empty(),
-                "truncated: text after the last tag"
-            );
-            break;
-        };
-        let between = &rest[..tag_start];
-        if open.is_empty() {
-            ensure!(
-                between.trim().is_empty(),
-                "text outside the `<svg>` element"
-            );
-        } else if open.last() == Some(&"text") {
-            document.texts.push(unescape(between.trim()));
-        }
-        rest = &rest[tag_start..];
-        if let Some(comment) = rest.strip_prefix("<!--") {
-            let end = comment
-                .find("-->")
-                .context("truncated: a comment is never closed")?;
-            rest = &comment[end + 3..];
-            continue;
-        }
-        let tag_end = rest
-            .find('>')
-            .context("truncated: the last tag is cut off")?;
-        let tag = &rest[1..tag_end];
-        rest = &rest[tag_end + 1..];
-        if let Some(closing) = tag.strip_prefix('/') {
-            let closing = closing.trim();
-            let opened = open
-                .pop()
-                .with_context(|| format!("`</{closing}>` closes nothing"))?;
-            ensure!(
-                opened == closing,
-                "`<{opened}>` is closed by `</{closing}>`"
-            );
-            continue;
-        }
-        let name = tag
-            .split(|c: char| c.is_whitespace() || c == '/')
-            .next()
-            .unwrap_or_default();
-        ensure!(!name.is_empty(), "an empty tag `<{tag}>`");
-        if open.is_empty() {
-            roots += 1;
-            ensure!(
-                roots == 1,
-                "a second root element `<{name}>`: one `<svg>` document only"
-            );
-            ensure!(name == "svg", "the root element is `<{name}>`, not `<svg>`");
-            for size in ["width", "height"] {
-                let value = attribute(tag, size)
-                    .with_context(|| format!("the `<svg>` element has no {size}"))?;
-                ensure!(
-                    value.parse::<f64>().is_ok_and(|pixels| pixels > 0.0),
-                    "the `<svg>` element's {size} `{value}` is not a positive number"
-                );
-            }
-        }
-        if name == "rect" {
-            document
-                .rect_fills
-                .extend(attribute(tag, "fill").map(str::to_owned));
-        }
-        if !tag.ends_with('/') {
-            open.push(name);
-        }
-    }
-    if let Some(unclosed) = open.last() {
-        bail!("truncated: `<{unclosed}>` is never closed");
-    }
-    ensure!(roots == 1, "no `<svg>` element");
-    Ok(document)
-}
-
-/// The value of attribute `name` in the text of a tag, if present.
-fn attribute<'tag>(tag: &'tag str, name: &str) -> Option<&'tag str> {
-    let pattern = format!(" {name}=\"");
-    let start = tag.find(&pattern)? + pattern.len();
-    let length = tag[start..].find('"')?;
-    Some(&tag[start..start + length])
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chapters_code::timeline::Segment;
 
     fn segment(lane: &str, job: usize, start_ms: u64, end_ms: u64) -> Segment {
         Segment {
@@ -802,108 +528,93 @@ mod tests {
     }
 
     fn rendered() -> String {
-        let footnote = format!("recorded on 2 cores (Test CPU), 2026-11-23 · {COMMAND}");
+        let footnote =
+            format!("recorded on 2 cores (Test CPU), 2026-11-23, release build · {COMMAND}");
         render_svg("sample", &footnote, &sample(), Duration::from_millis(250)).unwrap()
     }
 
-    fn check_error(text: &str) -> String {
-        format!("{:#}", check_svg(text, 3).unwrap_err())
+    /// The contents of the `<text>` elements, in order.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|rest| {
+                let (_, after) = rest.split_once('>')?;
+                Some(after.split_once("</text>")?.0.trim().to_string())
+            })
+            .collect()
     }
 
     #[test]
-    fn a_rendered_timeline_passes_the_check() {
-        let text = rendered();
-        check_svg(&text, 3).unwrap();
-        let lines: Vec<&str> = text.lines().take(3).collect();
-        assert_eq!(lines[0], generated_marker(COMMAND));
-        assert_eq!(
-            lines[1],
-            "<!-- recorded jobs: 0, 1, 2; lanes: main, tokio-rt-worker 1 -->"
+    fn a_picture_names_every_lane_colours_every_job_and_says_where_it_comes_from() {
+        let svg = rendered();
+        assert_eq!(svg.lines().next(), Some(generated_marker(RENDER).as_str()));
+        let texts = texts(&svg);
+        for lane in ["main", "tokio-rt-worker 1"] {
+            assert!(
+                texts.iter().any(|text| text == lane),
+                "no lane label {lane}: {texts:?}"
+            );
+        }
+        for job in 0..3 {
+            let fill = format!("fill=\"{}\"", job_colour_hex(job));
+            assert!(svg.contains(&fill), "no bar for job {job}");
+        }
+        assert!(
+            texts.iter().any(|text| text.ends_with(COMMAND)),
+            "{texts:?}"
         );
-        assert!(lines[2].starts_with("<svg "), "{}", lines[2]);
     }
 
     #[test]
     fn polls_too_narrow_for_a_label_share_one_label() {
-        let document = read_svg(rendered().splitn(3, '\n').nth(2).unwrap()).unwrap();
+        let texts = texts(&rendered());
+        assert!(texts.iter().any(|text| text == "0 1 2"), "{texts:?}");
         assert!(
-            document.texts.iter().any(|text| text == "0 1 2"),
-            "{:?}",
-            document.texts
-        );
-        assert!(
-            document.texts.iter().any(|text| text == "2"),
-            "the lone wake-up keeps its own label: {:?}",
-            document.texts
+            texts.iter().any(|text| text == "2"),
+            "the lone wake-up keeps its own label: {texts:?}"
         );
     }
 
     #[test]
-    fn a_missing_file_is_named_with_the_command_that_makes_it() {
+    fn missing_data_is_named_with_the_command_that_records_it() {
+        let root = crate::repository_root().unwrap();
+        let book = Book::load(&root).unwrap();
+        let chapter = book.find("ch01").unwrap();
         let nowhere = std::env::temp_dir().join("xtask-timelines-test-no-such-root");
-        let error = format!("{:#}", generate(&nowhere, Mode::Check).unwrap_err());
-        assert!(
-            error.contains("run `cargo xtask timelines` and commit the result"),
-            "{error}"
+        let error = format!(
+            "{:#}",
+            draw_chapters(&nowhere, &[chapter], Mode::Check).unwrap_err()
         );
-        assert!(
-            error.contains("src/generated/ch01-timeline-tokio-tasks-cpu-bound.svg: missing"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn a_file_without_the_marker_is_refused() {
-        let text = rendered();
-        let unmarked = text.split_once('\n').unwrap().1;
-        assert!(check_error(unmarked).contains("line 1 is not the generated-file marker"));
-    }
-
-    #[test]
-    fn a_truncated_file_is_refused() {
-        let text = rendered();
-        let error = check_error(&text[..text.len() / 2]);
-        assert!(error.starts_with("truncated"), "{error}");
-        let error = check_error(text.trim_end().strip_suffix("</svg>").unwrap());
-        assert_eq!(error, "truncated: `<svg>` is never closed");
-    }
-
-    #[test]
-    fn a_lane_without_a_label_is_named() {
-        let text = rendered().replace("\nmain\n", "\n\n");
-        assert_eq!(check_error(&text), "no label for lane `main`");
-    }
-
-    #[test]
-    fn a_job_without_a_bar_is_named() {
-        let colour = job_colour_hex(2);
-        let text = rendered().replace(&format!("fill=\"{colour}\""), "fill=\"#000000\"");
-        assert!(
-            check_error(&text).starts_with("no bar for job 2"),
-            "{}",
-            check_error(&text)
+        assert_eq!(
+            error,
+            "src/generated/ch01-timelines.json is missing: run `cargo xtask timelines ch01` and commit the result"
         );
     }
 
     #[test]
-    fn a_picture_without_its_footnote_is_refused() {
-        let text = rendered().replace("recorded on 2 cores", "made on 2 cores");
-        assert!(check_error(&text).starts_with("no footnote"));
+    fn a_picture_the_chapter_does_not_declare_is_refused() {
+        let root = crate::repository_root().unwrap();
+        let book = Book::load(&root).unwrap();
+        let chapter = book.find("ch03").unwrap();
+        let spec = spec_of(chapter).unwrap();
+        let file: DataFile<Vec<RecordedPicture>> =
+            data::read(&root, &data_path(chapter), "-").unwrap();
+        check_pictures(&spec, &file.data).unwrap();
+        let mut renamed = file.data.clone();
+        renamed[0].name = "sleepers".into();
+        let error = check_pictures(&spec, &renamed).unwrap_err().to_string();
+        assert!(error.contains("the chapter declares"), "{error}");
+        let mut lost = file.data.clone();
+        lost[1].segments.retain(|segment| segment.job != 5);
+        let error = check_pictures(&spec, &lost).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "picture `timers-behind-a-busy-task` shows no segment of job 5"
+        );
     }
 
     #[test]
-    fn a_wrong_summary_or_a_second_root_is_refused() {
-        let text = rendered();
-        let fewer_jobs = text.replacen("jobs: 0, 1, 2;", "jobs: 0, 1;", 1);
-        assert!(check_error(&fewer_jobs).starts_with("line 2 lists jobs [0, 1]"));
-        let no_summary = text.replacen("<!-- recorded jobs:", "<!-- jobs:", 1);
-        assert!(check_error(&no_summary).starts_with("line 2 does not list"));
-        let two_roots = format!("{text}<svg width=\"1\" height=\"1\"></svg>\n");
-        assert!(check_error(&two_roots).starts_with("a second root element"));
-    }
-
-    #[test]
-    fn every_workload_shares_an_axis_rounded_up_to_50_ms() {
+    fn every_axis_group_shares_an_axis_rounded_up_to_50_ms() {
         let short = Timeline::from_segments(vec![segment("a", 0, 0, 120)]);
         let long = Timeline::from_segments(vec![segment("a", 0, 0, 301)]);
         assert_eq!(

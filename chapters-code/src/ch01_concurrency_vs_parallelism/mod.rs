@@ -11,12 +11,13 @@
 //! - [`time_variant`]: runs one variant on one [`Workload`] and times it.
 //! - [`ConcurrencyGauge`]: counts jobs in flight, for tests that check overlap
 //!   by behaviour rather than by the clock.
-//! - [`TimingReport`]: the JSON the `ch01_five_jobs` example prints.
+//! - [`MATERIAL`]: the table, timelines and benchmark the chapter publishes.
 //! - The exercise: [`count_primes_in_parallel`] with [`is_prime`].
 //!
 //! async-std, the third runtime of the source material, is discontinued
 //! upstream; smol is its successor and stands in for it here.
 
+pub mod benchmarks;
 mod exercise;
 mod gauge;
 mod jobs;
@@ -29,13 +30,34 @@ mod variants;
 pub use exercise::{count_primes_in_parallel, is_prime};
 pub use gauge::{ConcurrencyGauge, InFlight, JobThread};
 pub use jobs::{blocking_sleep, count_to, smol_sleep, tokio_sleep};
-pub use report::{Timing, TimingReport, TimingRow, milliseconds};
+pub use report::milliseconds;
 pub use runners::{
     await_one_by_one, run_on_rayon, run_on_rayon_pool, run_on_threads, run_sequential,
     run_smol_tasks, run_spawn_blocking, run_tokio_tasks,
 };
-pub use timelines::record_scenario;
+pub use timelines::{record_pictures, record_scenario};
 pub use timing::{
     CpuCalibration, Scenario, Workload, available_cores, calibrate_count_to, median, time_variant,
 };
 pub use variants::{TOKIO_MAX_BLOCKING_THREADS, Variant};
+
+use crate::registry::{ChapterMaterial, TableSource, TableSpec, TimelineSpec};
+
+/// What the chapter publishes: the five-jobs table (measured by the
+/// `ch01_five_jobs` example), a timeline of each variant the text discusses
+/// on both workloads, and the scaled-down criterion benchmark.
+pub const MATERIAL: ChapterMaterial = ChapterMaterial {
+    key: "ch01",
+    tables: &[TableSpec {
+        name: "ch01-timings",
+        source: TableSource::Example {
+            example: "ch01_five_jobs",
+            row_ids: || Variant::ALL.iter().map(|variant| variant.id()).collect(),
+        },
+    }],
+    timelines: Some(TimelineSpec {
+        pictures: timelines::picture_names,
+        record: record_pictures,
+    }),
+    benches: &[&benchmarks::BENCH],
+};

@@ -2,16 +2,91 @@
 //! timing table, each job run through a [`Recorder`] so that every stretch of
 //! it on a thread becomes a segment.
 
+use std::time::Duration;
+
 use tokio::runtime::{Builder, Runtime};
 
 use super::jobs::{blocking_sleep, count_to, smol_sleep, tokio_sleep};
+use super::report::milliseconds;
 use super::runners::{
     run_on_rayon, run_on_threads, run_sequential, run_smol_tasks, run_spawn_blocking,
     run_tokio_tasks,
 };
-use super::timing::{Scenario, Workload, available_cores};
+use super::timing::{Scenario, Workload, available_cores, calibrate_count_to};
 use super::variants::Variant;
+use crate::measured::{RecordedPicture, RecordedSegment};
 use crate::timeline::{Recorder, Timeline};
+
+/// How many jobs each of the chapter's pictures runs.
+const JOBS: usize = 5;
+const SLEEP: Duration = Duration::from_millis(100);
+const CPU_JOB: Duration = Duration::from_millis(100);
+
+/// The variants whose shapes the chapter discusses, on both workloads.
+const PICTURED: [(Variant, Workload); 10] = [
+    (Variant::Sequential, Workload::SleepBound),
+    (Variant::Sequential, Workload::CpuBound),
+    (Variant::Threads, Workload::SleepBound),
+    (Variant::Threads, Workload::CpuBound),
+    (Variant::TokioTasks, Workload::SleepBound),
+    (Variant::TokioTasks, Workload::CpuBound),
+    (Variant::TokioCurrentThread, Workload::SleepBound),
+    (Variant::TokioCurrentThread, Workload::CpuBound),
+    (Variant::Rayon, Workload::SleepBound),
+    (Variant::Rayon, Workload::CpuBound),
+];
+
+fn picture_name(variant: Variant, workload: Workload) -> String {
+    format!("{}-{}", variant.id(), workload.id())
+}
+
+/// The chapter's pictures (`rayon-sleep-bound`, …), in recording order.
+pub fn picture_names() -> Vec<String> {
+    PICTURED
+        .iter()
+        .map(|&(variant, workload)| picture_name(variant, workload))
+        .collect()
+}
+
+/// Records every picture of the chapter: five jobs that sleep 100 ms and five
+/// that count for about 100 ms, run by each pictured variant. Pictures of one
+/// workload share a time axis.
+pub fn record_pictures() -> Vec<RecordedPicture> {
+    let calibration = calibrate_count_to(CPU_JOB);
+    let scenario = Scenario {
+        jobs: JOBS,
+        sleep: SLEEP,
+        cpu_iterations: calibration.iterations,
+    };
+    PICTURED
+        .iter()
+        .map(|&(variant, workload)| {
+            let timeline = record_scenario(variant, workload, &scenario);
+            let what = match workload {
+                Workload::SleepBound => format!("each sleeping {} ms", SLEEP.as_millis()),
+                Workload::CpuBound => format!(
+                    "each counting for about {:.0} ms",
+                    milliseconds(calibration.one_job)
+                ),
+            };
+            RecordedPicture {
+                name: picture_name(variant, workload),
+                title: format!(
+                    "{}: {JOBS} jobs {what}, all done at {:.0} ms",
+                    variant.label().replace('`', ""),
+                    milliseconds(timeline.end())
+                ),
+                axis_group: workload.id().to_owned(),
+                jobs: JOBS,
+                segments: timeline
+                    .segments()
+                    .iter()
+                    .map(RecordedSegment::from)
+                    .collect(),
+            }
+        })
+        .collect()
+}
 
 /// Runs `scenario.jobs` jobs of `workload` the way `variant` does, as
 /// [`time_variant`](super::time_variant) would time them, and returns the
@@ -144,8 +219,6 @@ fn record_counting(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     const TINY: Scenario = Scenario {

@@ -53,7 +53,7 @@ impl Variant {
     ///
     /// assert_eq!(Variant::TokioCurrentThread.id(), "tokio-current-thread");
     /// ```
-    pub fn id(self) -> &'static str {
+    pub const fn id(self) -> &'static str {
         match self {
             Variant::Sequential => "sequential",
             Variant::Threads => "threads",

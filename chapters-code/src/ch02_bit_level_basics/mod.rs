@@ -15,6 +15,7 @@
 //!   [`TaskState`], used by chapter 3's executor.
 //! - The exercise: [`SlotAllocator`], 64 slots claimed with `compare_exchange`.
 
+pub mod benchmarks;
 pub mod bits;
 mod exercise;
 pub mod ready_set;
@@ -32,3 +33,17 @@ pub use ready_set::{ReadySet, ReadySlots};
 pub use shifts::{arithmetic_shr, div_pow2, div_pow2_signed, logical_shr, mul_pow2, release_shl};
 pub use task_state::{AfterPoll, Snapshot, TaskState};
 pub use xor::{find_unpaired, xor_all, xor_swap};
+
+use crate::registry::{ChapterMaterial, TableSource, TableSpec};
+
+/// What the chapter publishes: the criterion benchmark of its bit tricks and
+/// the table made from it.
+pub const MATERIAL: ChapterMaterial = ChapterMaterial {
+    key: "ch02",
+    tables: &[TableSpec {
+        name: "ch02-timings",
+        source: TableSource::Bench(&benchmarks::BENCH),
+    }],
+    timelines: None,
+    benches: &[&benchmarks::BENCH],
+};

@@ -34,3 +34,20 @@ pub mod timelines;
 pub mod timers;
 pub mod tuned_executor;
 pub mod workloads;
+
+use crate::registry::{ChapterMaterial, TableSource, TableSpec, TimelineSpec};
+
+/// What the chapter publishes: the executors' criterion benchmark and the
+/// table made from it, and the timers' timelines.
+pub const MATERIAL: ChapterMaterial = ChapterMaterial {
+    key: "ch03",
+    tables: &[TableSpec {
+        name: "ch03-timings",
+        source: TableSource::Bench(&workloads::BENCH),
+    }],
+    timelines: Some(TimelineSpec {
+        pictures: timelines::picture_names,
+        record: timelines::record_pictures,
+    }),
+    benches: &[&workloads::BENCH],
+};

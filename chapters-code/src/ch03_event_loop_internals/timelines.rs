@@ -7,8 +7,70 @@ use std::time::{Duration, Instant};
 
 use super::timers::sleep_until;
 use super::tuned_executor::Executor;
-use crate::ch01_concurrency_vs_parallelism::count_to;
+use crate::ch01_concurrency_vs_parallelism::{calibrate_count_to, count_to, milliseconds};
+use crate::measured::{RecordedPicture, RecordedSegment};
 use crate::timeline::Timeline;
+
+/// The sleepers' deadlines, one task each, in job order.
+const DEADLINES: [Duration; 5] = [
+    Duration::from_millis(20),
+    Duration::from_millis(40),
+    Duration::from_millis(60),
+    Duration::from_millis(80),
+    Duration::from_millis(100),
+];
+/// How long the task that never yields counts for.
+const BUSY: Duration = Duration::from_millis(50);
+
+/// The chapter's pictures, by name: the sleepers alone, and behind a task that
+/// counts without yielding (one more job).
+const PICTURES: [(&str, bool); 2] = [("timers", false), ("timers-behind-a-busy-task", true)];
+
+/// The chapter's picture names, in recording order.
+pub fn picture_names() -> Vec<String> {
+    PICTURES.iter().map(|(name, _)| name.to_string()).collect()
+}
+
+/// Records both pictures on one time axis: five sleepers, 20 ms apart, alone
+/// and then behind a task counting for about 50 ms.
+pub fn record_pictures() -> Vec<RecordedPicture> {
+    let busy = calibrate_count_to(BUSY);
+    let sleepers = DEADLINES.len();
+    let deadlines: Vec<String> = DEADLINES
+        .iter()
+        .map(|deadline| deadline.as_millis().to_string())
+        .collect();
+    PICTURES
+        .iter()
+        .map(|&(name, with_busy)| {
+            let timeline = record_timers(&DEADLINES, with_busy.then_some(busy.iterations));
+            let busy_part = if with_busy {
+                format!(
+                    ", then task {sleepers} counts for about {:.0} ms without yielding",
+                    milliseconds(busy.one_job)
+                )
+            } else {
+                String::new()
+            };
+            RecordedPicture {
+                name: name.to_owned(),
+                title: format!(
+                    "Tuned executor: tasks 0–{} sleep until {} ms{busy_part}; done at {:.0} ms",
+                    sleepers - 1,
+                    deadlines.join(", "),
+                    milliseconds(timeline.end())
+                ),
+                axis_group: "timers".to_owned(),
+                jobs: sleepers + usize::from(with_busy),
+                segments: timeline
+                    .segments()
+                    .iter()
+                    .map(RecordedSegment::from)
+                    .collect(),
+            }
+        })
+        .collect()
+}
 
 /// Runs one task per entry of `deadlines` on a fresh tuned executor, each
 /// sleeping until that long after the start, and returns the timeline of its

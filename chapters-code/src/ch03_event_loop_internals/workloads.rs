@@ -3,12 +3,14 @@
 //! current-thread runtime. The task bodies are the same; only `spawn` and
 //! the sleep differ.
 
+use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use super::naive_executor::NaiveExecutor;
 use super::one_slot_channel::{Receiver, Sender, channel};
 use super::timers::{sleep_until, thread_sleep_until};
 use super::tuned_executor::{Executor, spawn};
+use crate::measured::{BenchImplementation, BenchSuite, BenchWorkload, Routine, Sampling};
 
 // ANCHOR: spawn_many
 /// Spawns `tasks` trivial tasks (each returns its index), then awaits their
@@ -209,3 +211,137 @@ pub fn tokio_current_thread() -> tokio::runtime::Runtime {
         .build()
         .expect("building a current-thread runtime")
 }
+
+/// The environment variable that makes the chapter's benchmark keep glibc's
+/// default malloc tuning (see `benches/ch03_executor.rs`).
+pub const DEFAULT_MALLOC_ENV: &str = "CH03_DEFAULT_MALLOC";
+
+/// The executors the benchmark compares, each built once and reused by every
+/// iteration, as a server would.
+pub struct Executors {
+    naive: NaiveExecutor,
+    own: Executor,
+    tokio: tokio::runtime::Runtime,
+}
+
+/// Builds the three executors.
+pub fn executors() -> Executors {
+    Executors {
+        naive: NaiveExecutor::new(),
+        own: Executor::new(),
+        tokio: tokio_current_thread(),
+    }
+}
+
+const SPAWNED_TASKS: u64 = 10_000;
+const PING_PONG_ROUNDS: u64 = 10_000;
+const SLEEPS: u32 = 1_000;
+const STAGGER: Duration = Duration::from_micros(5);
+
+const CPU_SAMPLING: Sampling = Sampling {
+    samples: 40,
+    warm_up: Duration::from_millis(500),
+    measurement: Duration::from_secs(3),
+    flat: false,
+};
+
+// An iteration of `timers` is mostly waiting for the clock: few, flat samples.
+const TIMER_SAMPLING: Sampling = Sampling {
+    samples: 20,
+    warm_up: Duration::from_millis(500),
+    measurement: Duration::from_secs(2),
+    flat: true,
+};
+
+/// What `cargo bench --bench ch03_executor` measures: three workloads, each
+/// run by the learner's first executor (`naive`), the tuned one (`own`) and
+/// tokio (`tokio_current_thread`, the baseline):
+///
+/// - `spawn_many`: spawn 10 000 trivial tasks, then await every handle;
+/// - `ping_pong`: two tasks hand a value back and forth 10 000 times through
+///   the chapter's one-slot channel;
+/// - `timers`: 1 000 tasks sleep until deadlines 5 µs apart (in a scrambled
+///   order), on the real clock: one iteration lasts about 5 ms, most of it
+///   waiting, so the figure shows how late each timer fires, not CPU work.
+pub const BENCH: BenchSuite<Executors> = BenchSuite {
+    bench: "ch03_executor",
+    group: "ch03_executor",
+    fixture: executors,
+    workloads: &[
+        BenchWorkload {
+            id: "spawn_many",
+            baseline: "tokio_current_thread",
+            sampling: CPU_SAMPLING,
+            implementations: &[
+                BenchImplementation {
+                    id: "naive",
+                    routine: Routine::Iter(|e| {
+                        black_box(spawn_many_naive(&e.naive, black_box(SPAWNED_TASKS)));
+                    }),
+                },
+                BenchImplementation {
+                    id: "own",
+                    routine: Routine::Iter(|e| {
+                        black_box(spawn_many_own(&e.own, black_box(SPAWNED_TASKS)));
+                    }),
+                },
+                BenchImplementation {
+                    id: "tokio_current_thread",
+                    routine: Routine::Iter(|e| {
+                        black_box(spawn_many_tokio(&e.tokio, black_box(SPAWNED_TASKS)));
+                    }),
+                },
+            ],
+        },
+        BenchWorkload {
+            id: "ping_pong",
+            baseline: "tokio_current_thread",
+            sampling: CPU_SAMPLING,
+            implementations: &[
+                BenchImplementation {
+                    id: "naive",
+                    routine: Routine::Iter(|e| {
+                        black_box(ping_pong_naive(&e.naive, black_box(PING_PONG_ROUNDS)));
+                    }),
+                },
+                BenchImplementation {
+                    id: "own",
+                    routine: Routine::Iter(|e| {
+                        black_box(ping_pong_own(&e.own, black_box(PING_PONG_ROUNDS)));
+                    }),
+                },
+                BenchImplementation {
+                    id: "tokio_current_thread",
+                    routine: Routine::Iter(|e| {
+                        black_box(ping_pong_tokio(&e.tokio, black_box(PING_PONG_ROUNDS)));
+                    }),
+                },
+            ],
+        },
+        BenchWorkload {
+            id: "timers",
+            baseline: "tokio_current_thread",
+            sampling: TIMER_SAMPLING,
+            implementations: &[
+                BenchImplementation {
+                    id: "naive",
+                    routine: Routine::Iter(|e| {
+                        black_box(timers_naive(&e.naive, black_box(SLEEPS), STAGGER));
+                    }),
+                },
+                BenchImplementation {
+                    id: "own",
+                    routine: Routine::Iter(|e| {
+                        black_box(timers_own(&e.own, black_box(SLEEPS), STAGGER));
+                    }),
+                },
+                BenchImplementation {
+                    id: "tokio_current_thread",
+                    routine: Routine::Iter(|e| {
+                        black_box(timers_tokio(&e.tokio, black_box(SLEEPS), STAGGER));
+                    }),
+                },
+            ],
+        },
+    ],
+};

@@ -1,5 +1,12 @@
-//! Finds the code blocks of the book's markdown and checks that each Rust block
-//! is backed by compiled code.
+//! Reads the book's markdown the way mdBook does, and checks that each Rust
+//! block is backed by compiled code.
+//!
+//! The reading: [`blocks`] gives a page's top-level blocks (headings, code,
+//! lists, tables, images, HTML, paragraphs, quotes, rules) with their lines
+//! and byte ranges, from the same parser and options as mdBook, so that the
+//! tools that split pages into sections and slides never guess at fences or
+//! bullets line by line; [`code_blocks`], [`images`] and [`includes`] pick
+//! out what the checks and generators need.
 //!
 //! The book's rule: a ```rust block a reader sees is either made only of mdBook
 //! include directives that pull code from `chapters-code/` (compiled and tested
@@ -21,7 +28,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag};
 
 /// A fenced or indented code block of a markdown file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +41,10 @@ pub struct CodeBlock {
     pub body: String,
     /// Byte range of the whole block, fences included.
     pub range: Range<usize>,
+    /// Byte range of the lines between the fences, from the start of the
+    /// first (indentation included) to the end of the last; empty when the
+    /// block holds no code.
+    pub body_range: Range<usize>,
     /// Whether the block was indented rather than fenced.
     pub indented: bool,
 }
@@ -77,36 +88,414 @@ fn info_words(info: &str) -> impl Iterator<Item = &str> {
         .filter(|word| !word.is_empty())
 }
 
-/// Every code block of a markdown text, in order.
-pub fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
-    let mut blocks = Vec::new();
-    let mut open: Option<CodeBlock> = None;
-    let parser = Parser::new_ext(markdown, Options::all()).into_offset_iter();
-    for (event, range) in parser {
+/// An image of a markdown text: `![alt](target)`, or a reference image
+/// whose target is defined elsewhere (`![alt][name]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// 1-based line of the `![`.
+    pub line: usize,
+    /// Byte range of the whole image, `![` to the closing `)` or `]`.
+    pub range: Range<usize>,
+    /// The alternative text, as plain text (markup and brackets of the
+    /// description dropped, code kept).
+    pub alt: String,
+    /// Where the image is, as the parser resolved it.
+    pub target: String,
+    /// Byte range of the target as written in the text, for an inline image
+    /// whose target is written without escapes; `None` otherwise (a reference
+    /// image's target is written in its definition).
+    pub target_range: Option<Range<usize>>,
+}
+
+/// One top-level block of a markdown page. The blocks inside a list, a
+/// quote, a footnote or a definition list belong to it, in `nested`.
+///
+/// ```
+/// use mdsnippets::BlockKind;
+/// let page = "# Title\n\nSome prose.\n\n- one\n- two\n\n![A chart](chart.svg)\n";
+/// let blocks = mdsnippets::blocks(page);
+/// assert!(matches!(&blocks[0].kind, BlockKind::Heading { level: 1, text } if text == "Title"));
+/// assert_eq!((blocks[1].line, &page[blocks[1].range.clone()]), (3, "Some prose."));
+/// let BlockKind::List { ordered: false, items } = &blocks[2].kind else { panic!() };
+/// assert_eq!(items.iter().map(|item| &page[item.clone()]).collect::<Vec<_>>(), ["- one", "- two"]);
+/// let BlockKind::Image(image) = &blocks[3].kind else { panic!() };
+/// assert_eq!((image.alt.as_str(), image.target.as_str()), ("A chart", "chart.svg"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// 1-based line where the block starts.
+    pub line: usize,
+    /// Byte range of the block in the text, from its first character to its
+    /// last: trailing blank lines and the final newline are not part of it.
+    pub range: Range<usize>,
+    /// What the block is.
+    pub kind: BlockKind,
+    /// The blocks inside this one, in order, each with its own nested blocks:
+    /// a loose list's paragraphs, the code of a list item, a quote's
+    /// paragraphs. Empty for leaf blocks and for tight list items.
+    pub nested: Vec<Block>,
+}
+
+impl Block {
+    /// This block followed by every block nested in it, depth first, in the
+    /// order they appear in the text.
+    pub fn self_and_nested(&self) -> Vec<&Block> {
+        let mut found = vec![self];
+        for nested in &self.nested {
+            found.extend(nested.self_and_nested());
+        }
+        found
+    }
+}
+
+/// The kind of a [`Block`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockKind {
+    /// An ATX (`## Title`) or setext heading.
+    Heading {
+        /// 1 for `#`, 2 for `##`, …
+        level: usize,
+        /// The heading's inline markdown as written (`` `block_on` and *you* ``),
+        /// without the `#` markers, closing sequence or `{#id}` attributes.
+        text: String,
+    },
+    /// A fenced or indented code block.
+    Code(CodeBlock),
+    /// A bulleted or numbered list.
+    List {
+        /// Whether its items are numbered.
+        ordered: bool,
+        /// Byte range of each item, its marker included, trailing blank
+        /// lines not.
+        items: Vec<Range<usize>>,
+    },
+    /// A table (GitHub's pipe syntax).
+    Table,
+    /// A paragraph made only of one image.
+    Image(Image),
+    /// An HTML block. CommonMark ends one at a blank line, so an element
+    /// whose content is separated by blank lines is several blocks.
+    Html,
+    /// A paragraph of text.
+    Paragraph,
+    /// A `>` quote.
+    BlockQuote,
+    /// A thematic break (`---`).
+    Rule,
+    /// The definition of a footnote (`[^label]: …`).
+    FootnoteDefinition {
+        /// The footnote's label.
+        label: String,
+    },
+    /// A definition list (a term, then `: definition` lines).
+    DefinitionList,
+}
+
+/// The parser options mdBook 0.5 uses (`mdbook_markdown::new_cmark_parser`
+/// with its default configuration), reduced to those that change which
+/// blocks a text is made of or what a heading says; strikethrough, task
+/// lists and smart punctuation only change inline text.
+fn mdbook_block_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_GFM
+}
+
+type Events<'a> = [(Event<'a>, Range<usize>)];
+
+/// The top-level blocks of a markdown text, in order, as mdBook's parser
+/// reads them.
+pub fn blocks(markdown: &str) -> Vec<Block> {
+    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(markdown, mdbook_block_options())
+        .into_offset_iter()
+        .collect();
+    blocks_in(markdown, &events)
+}
+
+/// The index of the event that closes the tag opened at `events[open]`.
+fn closing_event(events: &Events, open: usize) -> usize {
+    let mut depth = 0usize;
+    for (index, (event, _)) in events.iter().enumerate().skip(open) {
         match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let (info, indented) = match kind {
-                    CodeBlockKind::Fenced(info) => (info.to_string(), false),
-                    CodeBlockKind::Indented => (String::new(), true),
-                };
-                open = Some(CodeBlock {
-                    line: line_of(markdown, range.start),
-                    info,
-                    body: String::new(),
-                    range,
-                    indented,
-                });
-            }
-            Event::Text(text) => {
-                if let Some(block) = open.as_mut() {
-                    block.body.push_str(&text);
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return index;
                 }
             }
-            Event::End(TagEnd::CodeBlock) => blocks.extend(open.take()),
             _ => {}
         }
     }
-    blocks
+    events.len() - 1
+}
+
+/// The blocks found in a run of sibling events; the parts of a container
+/// (list items, definition terms and definitions) are looked through, inline
+/// content is skipped.
+fn blocks_in(markdown: &str, events: &Events) -> Vec<Block> {
+    let mut found = Vec::new();
+    let mut index = 0;
+    while index < events.len() {
+        let (event, range) = &events[index];
+        match event {
+            Event::Rule => found.push(Block {
+                line: line_of(markdown, range.start),
+                range: trim_end_range(markdown, range.clone()),
+                kind: BlockKind::Rule,
+                nested: Vec::new(),
+            }),
+            Event::Start(tag) => {
+                let close = closing_event(events, index);
+                let inner = &events[index + 1..close];
+                match tag {
+                    Tag::Item | Tag::DefinitionListTitle | Tag::DefinitionListDefinition => {
+                        found.extend(blocks_in(markdown, inner))
+                    }
+                    _ => found.extend(block_of(markdown, tag, range.clone(), inner)),
+                }
+                index = close;
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    found
+}
+
+/// The block a block-level tag opens, given the events inside it; `None`
+/// for an inline tag.
+fn block_of(markdown: &str, tag: &Tag, range: Range<usize>, inner: &Events) -> Option<Block> {
+    let nested = || blocks_in(markdown, inner);
+    let (kind, nested) = match tag {
+        Tag::Heading { level, .. } => {
+            let text = inner
+                .iter()
+                .map(|(_, range)| range.clone())
+                .reduce(|first, last| first.start.min(last.start)..first.end.max(last.end))
+                .map_or("", |text| &markdown[text]);
+            let level = *level as usize;
+            let text = text.to_string();
+            (BlockKind::Heading { level, text }, Vec::new())
+        }
+        Tag::CodeBlock(kind) => (
+            BlockKind::Code(code_block(markdown, kind, range.clone(), inner)),
+            Vec::new(),
+        ),
+        Tag::List(first_number) => {
+            let items = top_level_ranges(inner)
+                .map(|item| trim_end_range(markdown, item))
+                .collect();
+            let ordered = first_number.is_some();
+            (BlockKind::List { ordered, items }, nested())
+        }
+        Tag::Table(_) => (BlockKind::Table, Vec::new()),
+        Tag::Paragraph => match only_image(markdown, inner) {
+            Some(image) => (BlockKind::Image(image), Vec::new()),
+            None => (BlockKind::Paragraph, Vec::new()),
+        },
+        Tag::HtmlBlock => (BlockKind::Html, Vec::new()),
+        Tag::BlockQuote(_) => (BlockKind::BlockQuote, nested()),
+        Tag::FootnoteDefinition(label) => {
+            let label = label.to_string();
+            (BlockKind::FootnoteDefinition { label }, nested())
+        }
+        Tag::DefinitionList => (BlockKind::DefinitionList, nested()),
+        _ => return None,
+    };
+    Some(Block {
+        line: line_of(markdown, range.start),
+        range: trim_end_range(markdown, range),
+        kind,
+        nested,
+    })
+}
+
+/// The ranges of the tags directly inside a run of events (a list's items).
+fn top_level_ranges<'e>(events: &'e Events) -> impl Iterator<Item = Range<usize>> + 'e {
+    let mut depth = 0usize;
+    events.iter().filter_map(move |(event, range)| {
+        match event {
+            Event::Start(_) => {
+                depth += 1;
+                return (depth == 1).then(|| range.clone());
+            }
+            Event::End(_) => depth -= 1,
+            _ => {}
+        }
+        None
+    })
+}
+
+fn code_block(
+    markdown: &str,
+    kind: &CodeBlockKind,
+    range: Range<usize>,
+    inner: &Events,
+) -> CodeBlock {
+    let (info, indented) = match kind {
+        CodeBlockKind::Fenced(info) => (info.to_string(), false),
+        CodeBlockKind::Indented => (String::new(), true),
+    };
+    let mut body = String::new();
+    let mut body_range: Option<Range<usize>> = None;
+    for (event, text_range) in inner {
+        if let Event::Text(text) = event {
+            body.push_str(text);
+            let start = line_start(markdown, text_range.start);
+            body_range = Some(match body_range {
+                Some(found) => found.start..text_range.end,
+                None => start..text_range.end,
+            });
+        }
+    }
+    let after_opening_line = markdown[range.clone()]
+        .find('\n')
+        .map_or(range.end, |newline| range.start + newline + 1);
+    CodeBlock {
+        line: line_of(markdown, range.start),
+        info,
+        body,
+        body_range: body_range.unwrap_or(after_opening_line..after_opening_line),
+        range: trim_end_range(markdown, range),
+        indented,
+    }
+}
+
+/// The image a paragraph consists of, when it holds nothing else but
+/// whitespace.
+fn only_image(markdown: &str, inner: &Events) -> Option<Image> {
+    let mut depth = 0usize;
+    let mut image = None;
+    for (index, (event, _)) in inner.iter().enumerate() {
+        match event {
+            Event::Start(_) => {
+                if depth == 0 {
+                    if image.is_some() {
+                        return None;
+                    }
+                    image = Some(image_at(markdown, &inner[index..])?);
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth -= 1,
+            Event::Text(text) if depth == 0 && text.trim().is_empty() => {}
+            Event::SoftBreak | Event::HardBreak if depth == 0 => {}
+            _ if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    image
+}
+
+/// The image whose `Start` event begins `events`; `None` if it is another tag.
+fn image_at(markdown: &str, events: &Events) -> Option<Image> {
+    let (
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            ..
+        }),
+        range,
+    ) = &events[0]
+    else {
+        return None;
+    };
+    let close = closing_event(events, 0);
+    let description = &events[1..close];
+    let alt = description
+        .iter()
+        .filter_map(|(event, _)| match event {
+            Event::Text(text) | Event::Code(text) => Some(text.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let description_end = description
+        .iter()
+        .map(|(_, range)| range.end)
+        .max()
+        .unwrap_or(range.start + 2);
+    let target_range =
+        if *link_type == LinkType::Inline && markdown[description_end..].starts_with("](") {
+            let after_bracket = description_end + 2;
+            let rest = &markdown[after_bracket..range.end];
+            let mut start = after_bracket + (rest.len() - rest.trim_start().len());
+            if markdown[start..].starts_with('<') {
+                start += 1;
+            }
+            markdown[start..range.end]
+                .starts_with(dest_url.as_ref())
+                .then(|| start..start + dest_url.len())
+        } else {
+            None
+        };
+    Some(Image {
+        line: line_of(markdown, range.start),
+        range: range.clone(),
+        alt,
+        target: dest_url.to_string(),
+        target_range,
+    })
+}
+
+/// Every image of a markdown text, in order, wherever it is: alone in a
+/// paragraph, inside prose, a list, a table or a link; never inside code.
+///
+/// ```
+/// let text = "See ![a chart](chart.svg), not `![code](span.svg)`.\n";
+/// let images = mdsnippets::images(text);
+/// assert_eq!(images.len(), 1);
+/// assert_eq!(&text[images[0].target_range.clone().unwrap()], "chart.svg");
+/// ```
+pub fn images(markdown: &str) -> Vec<Image> {
+    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(markdown, mdbook_block_options())
+        .into_offset_iter()
+        .collect();
+    (0..events.len())
+        .filter_map(|index| image_at(markdown, &events[index..]))
+        .collect()
+}
+
+/// Every code block of a markdown text, in order, nested ones included (the
+/// code blocks among [`blocks`] and their nested blocks).
+pub fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
+    blocks(markdown)
+        .iter()
+        .flat_map(Block::self_and_nested)
+        .filter_map(|block| match &block.kind {
+            BlockKind::Code(code) => Some(code.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `range` without the whitespace it ends with.
+fn trim_end_range(text: &str, range: Range<usize>) -> Range<usize> {
+    range.start..range.start + text[range].trim_end().len()
+}
+
+/// The offset where the line holding `offset` starts.
+fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map_or(0, |newline| newline + 1)
+}
+
+/// `range` widened to whole lines: from the start of its first line to the
+/// end of its last, the newline not included. A block's text as
+/// [`whole_lines`] gives it keeps the indentation of its first line.
+///
+/// ```
+/// let text = "a\n   b c\nd\n";
+/// assert_eq!(mdsnippets::whole_lines(text, 6..7), 2..8);
+/// ```
+pub fn whole_lines(text: &str, range: Range<usize>) -> Range<usize> {
+    let end = text[range.end..]
+        .find('\n')
+        .map_or(text.len(), |newline| range.end + newline);
+    let last_is_newline = range.end > range.start && text.as_bytes()[range.end - 1] == b'\n';
+    let end = if last_is_newline { range.end - 1 } else { end };
+    line_start(text, range.start)..end
 }
 
 /// 1-based line number of a byte offset.
@@ -148,6 +537,14 @@ pub struct Include {
 /// would expand them (it does so everywhere, code spans included;
 /// `\{{#include …}}` is the escape).
 pub fn includes(text: &str) -> Vec<Include> {
+    includes_at(text)
+        .into_iter()
+        .map(|(_, include)| include)
+        .collect()
+}
+
+/// [`includes`], each with the byte range of its directive.
+fn includes_at(text: &str) -> Vec<(Range<usize>, Include)> {
     let mut found = Vec::new();
     let mut search_from = 0;
     while let Some(relative) = text[search_from..].find("{{#") {
@@ -159,7 +556,8 @@ pub fn includes(text: &str) -> Vec<Include> {
         let Some(end_relative) = text[start..].find("}}") else {
             break;
         };
-        let directive = &text[start..start + end_relative + 2];
+        let end = start + end_relative + 2;
+        let directive = &text[start..end];
         let inner = directive[3..directive.len() - 2].trim();
         let (name, argument) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
         let kind = match name {
@@ -173,15 +571,57 @@ pub fn includes(text: &str) -> Vec<Include> {
             Some((path, selector)) => (path, Some(selector.to_string())),
             None => (argument, None),
         };
-        found.push(Include {
-            directive: directive.to_string(),
-            kind,
-            path: path.to_string(),
-            selector,
-            line: line_of(text, start),
-        });
+        found.push((
+            start..end,
+            Include {
+                directive: directive.to_string(),
+                kind,
+                path: path.to_string(),
+                selector,
+                line: line_of(text, start),
+            },
+        ));
     }
     found
+}
+
+/// `text` with every include directive replaced by what `expand` makes of
+/// it; a directive `expand` wants left alone it returns as written. Every
+/// problem `expand` reports is collected, so one run names them all.
+///
+/// ```
+/// use mdsnippets::{Include, Problem};
+/// let text = "a {{#include x.rs:one}} b {{#include y.rs:two}}";
+/// let expanded = mdsnippets::replace_includes(text, |include: &Include| {
+///     Ok::<_, Problem>(include.selector.clone().unwrap_or_default())
+/// });
+/// assert_eq!(expanded.unwrap(), "a one b two");
+/// let failed = mdsnippets::replace_includes(text, |include: &Include| {
+///     Err(Problem::new("page.md", include.line, format!("no `{}`", include.path)))
+/// });
+/// assert_eq!(failed.unwrap_err().len(), 2);
+/// ```
+pub fn replace_includes(
+    text: &str,
+    mut expand: impl FnMut(&Include) -> Result<String, Problem>,
+) -> Result<String, Vec<Problem>> {
+    let mut expanded = String::with_capacity(text.len());
+    let mut problems = Vec::new();
+    let mut copied_to = 0;
+    for (range, include) in includes_at(text) {
+        expanded.push_str(&text[copied_to..range.start]);
+        match expand(&include) {
+            Ok(replacement) => expanded.push_str(&replacement),
+            Err(problem) => problems.push(problem),
+        }
+        copied_to = range.end;
+    }
+    expanded.push_str(&text[copied_to..]);
+    if problems.is_empty() {
+        Ok(expanded)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The lines between `ANCHOR: name` and `ANCHOR_END: name`, without any anchor
@@ -313,8 +753,9 @@ pub fn is_book_page(root: &Path, markdown: &Path) -> bool {
 }
 
 /// The markdown files whose Rust blocks must be backed by code: every `*.md`
-/// under `src/` (sorted) and the `README.md`, as paths below `root`.
-pub fn book_markdown_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// under `src/` (sorted) and the `README.md`, as paths below `root`. A folder
+/// that cannot be listed is the problem.
+pub fn book_markdown_files(root: &Path) -> Result<Vec<PathBuf>, Problem> {
     let mut files = Vec::new();
     collect_markdown(&root.join("src"), &mut files)?;
     files.sort();
@@ -325,9 +766,16 @@ pub fn book_markdown_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn collect_markdown(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
+fn collect_markdown(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Problem> {
+    let unlisted = |error: std::io::Error| {
+        Problem::new(
+            dir,
+            0,
+            format!("cannot list the folder's markdown files: {error}"),
+        )
+    };
+    for entry in std::fs::read_dir(dir).map_err(unlisted)? {
+        let path = entry.map_err(unlisted)?.path();
         if path.is_dir() {
             collect_markdown(&path, files)?;
         } else if path.extension().is_some_and(|ext| ext == "md") {
@@ -368,19 +816,43 @@ pub fn skeptic_test_prefix(copy_name: &str) -> String {
 /// Something wrong with a markdown file, located by file and line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// The markdown file, as given to [`check_file`].
+    /// The markdown file (or folder) the problem is in.
     pub file: PathBuf,
-    /// 1-based line in that file.
+    /// 1-based line in that file; 0 when the problem is with the file as a
+    /// whole (it cannot be read).
     pub line: usize,
-    /// What is wrong and what to do about it.
+    /// What is wrong and what to do about it: lowercase, context first, no
+    /// trailing period.
     pub message: String,
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+impl Problem {
+    /// A problem at `line` of `file`.
+    pub fn new(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Problem {
+        Problem {
+            file: file.into(),
+            line,
+            message: message.into(),
+        }
     }
 }
+
+/// `file:line: message`, or `file: message` for a problem with no line.
+///
+/// ```
+/// let problem = mdsnippets::Problem::new("src/ch01.md", 12, "anchor `spawn` not found in code.rs");
+/// assert_eq!(problem.to_string(), "src/ch01.md:12: anchor `spawn` not found in code.rs");
+/// ```
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            0 => write!(f, "{}: {}", self.file.display(), self.message),
+            line => write!(f, "{}:{line}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for Problem {}
 
 /// Checks one markdown file against the book's rules:
 /// - in a page of the book (`in_book`), every include directive names an
@@ -392,23 +864,16 @@ impl fmt::Display for Problem {
 /// - a Rust block is either include directives only, or inline code that
 ///   skeptic compiles and runs: so not marked `ignore`, and not a mix of both.
 pub fn check_file(markdown_path: &Path, in_book: bool) -> Vec<Problem> {
-    let problem = |line: usize, message: String| Problem {
-        file: markdown_path.to_path_buf(),
-        line,
-        message,
-    };
+    let problem = |line: usize, message: String| Problem::new(markdown_path, line, message);
     let markdown = match std::fs::read_to_string(markdown_path) {
         Ok(text) => text,
         Err(error) => return vec![problem(0, format!("cannot read the file: {error}"))],
     };
-    let folder = markdown_path.parent().unwrap_or(Path::new("."));
     let mut problems = Vec::new();
 
     if in_book {
         for include in includes(&markdown) {
-            if let Err(message) = resolve_include(folder, &include) {
-                problems.push(problem(include.line, message));
-            }
+            problems.extend(resolve_include(markdown_path, &include).err());
         }
     }
 
@@ -459,38 +924,42 @@ pub fn check_file(markdown_path: &Path, in_book: bool) -> Vec<Problem> {
     problems
 }
 
-/// Reads what an include directive points at, or says why it cannot.
-pub fn resolve_include(folder: &Path, include: &Include) -> Result<String, String> {
+/// Reads what an include directive of `markdown_file` points at (its path is
+/// relative to the file's folder), or says why it cannot, at the directive's
+/// line.
+pub fn resolve_include(markdown_file: &Path, include: &Include) -> Result<String, Problem> {
+    let problem = |message: String| Problem::new(markdown_file, include.line, message);
+    let folder = markdown_file.parent().unwrap_or(Path::new("."));
     let target = folder.join(&include.path);
     let source = std::fs::read_to_string(&target).map_err(|error| {
-        format!(
+        problem(format!(
             "include `{}`: cannot read {}: {error}",
             include.path,
             target.display()
-        )
+        ))
     })?;
     let Some(selector) = include.selector.as_deref() else {
         if include.kind == IncludeKind::ExerciseStarter {
-            return Err(format!(
+            return Err(problem(format!(
                 "exercise starter `{}` names no anchor: write `path:anchor`",
                 include.path
-            ));
+            )));
         }
         return Ok(source);
     };
     if selector.starts_with(|c: char| c.is_ascii_digit()) || selector.starts_with(':') {
-        return Err(format!(
+        return Err(problem(format!(
             "include `{}`: line range `{selector}` drifts when the code changes; \
              put `// ANCHOR: name` … `// ANCHOR_END: name` around the code and include `:name`",
             include.path
-        ));
+        )));
     }
     let anchor = selector.split(':').next().unwrap_or(selector);
     if unclosed_anchors(&source).iter().any(|name| name == anchor) {
-        return Err(format!(
+        return Err(problem(format!(
             "anchor `{anchor}` in {} has no `ANCHOR_END: {anchor}`",
             include.path
-        ));
+        )));
     }
     let found = match include.kind {
         IncludeKind::ExerciseStarter => {
@@ -498,12 +967,14 @@ pub fn resolve_include(folder: &Path, include: &Include) -> Result<String, Strin
         }
         IncludeKind::Include | IncludeKind::RustdocInclude => anchored_lines(&source, anchor),
     };
-    found.ok_or_else(|| match include.kind {
-        IncludeKind::ExerciseStarter if anchored_lines(&source, anchor).is_some() => format!(
-            "exercise `{anchor}` in {} has no `// ANCHOR: …{SOLUTION_SUFFIX}` around a solution body",
-            include.path
-        ),
-        _ => format!("anchor `{anchor}` not found in {}", include.path),
+    found.ok_or_else(|| {
+        problem(match include.kind {
+            IncludeKind::ExerciseStarter if anchored_lines(&source, anchor).is_some() => format!(
+                "exercise `{anchor}` in {} has no `// ANCHOR: …{SOLUTION_SUFFIX}` around a solution body",
+                include.path
+            ),
+            _ => format!("anchor `{anchor}` not found in {}", include.path),
+        })
     })
 }
 
@@ -522,8 +993,177 @@ mod tests {
         );
         assert!(blocks[0].is_rust() && blocks[0].has_attribute("no_run"));
         assert_eq!(blocks[0].body, "fn main() {}\n");
+        assert_eq!(
+            &text[blocks[0].range.clone()],
+            "```rust,no_run\nfn main() {}\n```"
+        );
         assert_eq!(blocks[1].line, 7);
         assert!(!blocks[1].is_rust());
+    }
+
+    fn kinds(markdown: &str) -> Vec<(usize, &str)> {
+        blocks(markdown)
+            .iter()
+            .map(|block| {
+                let kind = match &block.kind {
+                    BlockKind::Heading { .. } => "heading",
+                    BlockKind::Code(_) => "code",
+                    BlockKind::List { .. } => "list",
+                    BlockKind::Table => "table",
+                    BlockKind::Image(_) => "image",
+                    BlockKind::Html => "html",
+                    BlockKind::Paragraph => "paragraph",
+                    BlockKind::BlockQuote => "quote",
+                    BlockKind::Rule => "rule",
+                    BlockKind::FootnoteDefinition { .. } => "footnote",
+                    BlockKind::DefinitionList => "definitions",
+                };
+                (block.line, kind)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_top_level_block_is_told_apart() {
+        let text = "# T\n\nProse.\n\n1. a\n2. b\n\n| a |\n|:-|\n| b |\n\n![x](x.svg)\n\n<div>\n\n> quote\n\n---\n\n    indented\n\n[^n]: note\n\nterm\n: definition\n";
+        assert_eq!(
+            kinds(text),
+            [
+                (1, "heading"),
+                (3, "paragraph"),
+                (5, "list"),
+                (8, "table"),
+                (12, "image"),
+                (14, "html"),
+                (16, "quote"),
+                (18, "rule"),
+                (20, "code"),
+                (22, "footnote"),
+                (24, "definitions"),
+            ]
+        );
+        let ranges: Vec<&str> = blocks(text)
+            .iter()
+            .map(|block| &text[block.range.clone()])
+            .collect();
+        assert_eq!(ranges[2], "1. a\n2. b", "no trailing newline");
+        assert_eq!(ranges[8], "indented");
+    }
+
+    #[test]
+    fn a_four_backtick_fence_is_not_closed_by_three_backticks() {
+        let text = "````markdown\n```rust\nfn a() {}\n```\n\nstill code\n````\n\nAfter.\n";
+        assert_eq!(kinds(text), [(1, "code"), (9, "paragraph")]);
+        let code = &code_blocks(text)[0];
+        assert_eq!(code.body, "```rust\nfn a() {}\n```\n\nstill code\n");
+        assert_eq!(&text[code.body_range.clone()], code.body);
+        assert_eq!(
+            &text[code.range.clone()],
+            &text[..text.find("\n\nAfter").unwrap()]
+        );
+    }
+
+    #[test]
+    fn image_syntax_inside_code_is_not_an_image() {
+        let text = "Write `![alt](x.png)` or `a](b)`.\n\n```markdown\n![alt](y.png)\n```\n\n![real](z.png)\n";
+        assert_eq!(kinds(text), [(1, "paragraph"), (3, "code"), (7, "image")]);
+        let found = images(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, found[0].target.as_str()), (7, "z.png"));
+    }
+
+    #[test]
+    fn image_targets_are_located_as_written() {
+        let text = "a ![x *y*](<sp ace.svg> \"t\") b ![](  plain.svg) ![r][ref] [![in](link.svg)](http://z)\n\n[ref]: def.svg\n";
+        let found = images(text);
+        let targets: Vec<Option<&str>> = found
+            .iter()
+            .map(|image| image.target_range.clone().map(|range| &text[range]))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                Some("sp ace.svg"),
+                Some("plain.svg"),
+                None,
+                Some("link.svg")
+            ]
+        );
+        assert_eq!(found[0].alt, "x y");
+        assert_eq!(found[2].target, "def.svg");
+        assert_eq!(
+            kinds(text),
+            [(1, "paragraph")],
+            "an image among text is prose"
+        );
+    }
+
+    #[test]
+    fn nested_blocks_belong_to_their_parent() {
+        let text = "- one\n\n  ```rust\n  fn a() {}\n  ```\n- two\n  - deep\n\n> quoted\n>\n> ```text\n> x\n> ```\n";
+        let found = blocks(text);
+        assert_eq!(kinds(text), [(1, "list"), (9, "quote")]);
+        let BlockKind::List { ordered, items } = &found[0].kind else {
+            panic!("{found:?}")
+        };
+        assert!(!ordered);
+        let items: Vec<&str> = items.iter().map(|item| &text[item.clone()]).collect();
+        assert_eq!(
+            items,
+            ["- one\n\n  ```rust\n  fn a() {}\n  ```", "- two\n  - deep"]
+        );
+        let nested: Vec<usize> = found[0].self_and_nested().iter().map(|b| b.line).collect();
+        assert_eq!(
+            nested,
+            [1, 1, 3, 6, 7],
+            "the loose list, its paragraphs and code, its inner list"
+        );
+        let code = code_blocks(text);
+        assert_eq!(code.iter().map(|c| c.line).collect::<Vec<_>>(), [3, 11]);
+        assert_eq!(&text[code[0].body_range.clone()], "  fn a() {}\n");
+    }
+
+    #[test]
+    fn headings_give_their_text_as_written() {
+        let text = "## `block_on` and *you* ##\n\n### Tagged {#tag}\n\nSetext\n===\n\n#\n";
+        let headings: Vec<(usize, String)> = blocks(text)
+            .into_iter()
+            .filter_map(|block| match block.kind {
+                BlockKind::Heading { level, text } => Some((level, text)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                (2, "`block_on` and *you*".to_string()),
+                (3, "Tagged".to_string()),
+                (1, "Setext".to_string()),
+                (1, String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_html_block_ends_at_a_blank_line() {
+        let text = "<details class=\"notes\">\n<summary>Notes · 2 min</summary>\n\nSay it.\n\n</details>\n";
+        assert_eq!(kinds(text), [(1, "html"), (4, "paragraph"), (6, "html")]);
+    }
+
+    #[test]
+    fn whole_lines_keep_indentation_and_drop_the_newline() {
+        let text = "ab\n  cd\nef";
+        assert_eq!(whole_lines(text, 5..6), 3..7);
+        assert_eq!(
+            whole_lines(text, 3..8),
+            3..7,
+            "a range ending with its newline"
+        );
+        assert_eq!(
+            whole_lines(text, 9..10),
+            8..10,
+            "the last line has no newline"
+        );
     }
 
     #[test]
@@ -599,9 +1239,32 @@ pub fn b() -> u32 {
             path: path.display().to_string(),
             ..include
         };
-        let error = resolve_include(&markdown_folder, &include).unwrap_err();
+        let error = resolve_include(&markdown_folder.join("chapter.md"), &include).unwrap_err();
         std::fs::remove_file(&path).unwrap();
-        assert!(error.contains("has no `// ANCHOR: …_solution`"), "{error}");
+        assert!(
+            error.message.contains("has no `// ANCHOR: …_solution`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_listed_is_named_without_a_line() {
+        let root = std::env::temp_dir().join(format!("mdsnippets-absent-{}", std::process::id()));
+        let problem = book_markdown_files(&root).unwrap_err();
+        assert_eq!((problem.file, problem.line), (root.join("src"), 0));
+        let shown =
+            Problem::new("src", 0, "cannot list the folder's markdown files: gone").to_string();
+        assert_eq!(shown, "src: cannot list the folder's markdown files: gone");
+    }
+
+    #[test]
+    fn replacing_includes_leaves_escaped_ones_and_the_text_around() {
+        let text = "a \\{{#include x.rs}} b {{#include y.rs}} c {{#title T}}";
+        let expanded = replace_includes(text, |include| Ok(format!("<{}>", include.path)));
+        assert_eq!(
+            expanded.unwrap(),
+            "a \\{{#include x.rs}} b <y.rs> c {{#title T}}"
+        );
     }
 
     #[test]
