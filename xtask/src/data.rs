@@ -9,6 +9,9 @@ use anyhow::{Context, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::Mode;
+use crate::chapters::{Book, Chapter};
+use crate::cli::Generate;
 use crate::machine::Machine;
 
 /// The profile every measurement is made in: figures from a debug build
@@ -67,4 +70,44 @@ pub fn read<T: DeserializeOwned>(
     serde_json::from_str(&text).with_context(|| {
         format!("{relative} is not valid measured data: run `{measure}` and commit the result")
     })
+}
+
+/// What `cargo xtask tables` and `cargo xtask timelines` share: measure the
+/// chapters named (every chapter when none is), keeping each one's data,
+/// then render from the data; with `--render` only render, with `--check`
+/// only compare. `measure` returns whether the chapter has any such
+/// material; `what` names it in the error for a chapter without any.
+pub fn generate(
+    book: &Book,
+    args: &Generate,
+    what: &str,
+    mut measure: impl FnMut(&Chapter) -> Result<bool>,
+    render: impl FnOnce(&Path, &[&Chapter], Mode) -> Result<()>,
+) -> Result<()> {
+    book.check_registry()?;
+    let chapters = book.select(args.chapter.as_deref())?;
+    if !args.render && !args.check {
+        let mut measured = false;
+        for chapter in &chapters {
+            measured |= measure(chapter)?;
+        }
+        anyhow::ensure!(
+            measured || args.chapter.is_none(),
+            "chapter {} declares no {what} in chapters-code/src/registry.rs",
+            chapters[0].slug
+        );
+    }
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    render(&book.root, &chapters, mode)
+}
+
+/// Compares every committed rendering with what its data renders to (what
+/// `cargo test` runs).
+pub fn check(
+    book: &Book,
+    render: impl FnOnce(&Path, &[&Chapter], Mode) -> Result<()>,
+) -> Result<()> {
+    book.check_registry()?;
+    let chapters: Vec<&Chapter> = book.chapters.iter().collect();
+    render(&book.root, &chapters, Mode::Check)
 }

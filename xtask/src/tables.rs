@@ -36,28 +36,18 @@ pub const RENDER: &str = "cargo xtask tables --render";
 
 /// `cargo xtask tables [CHAPTER] [--render | --check]`.
 pub fn run(book: &Book, args: &Generate) -> Result<()> {
-    book.check_registry()?;
-    let chapters = book.select(args.chapter.as_deref())?;
-    if !args.render && !args.check {
-        let mut measured = 0;
-        for chapter in &chapters {
-            measured += measure_chapter(&book.root, chapter)?;
-        }
-        ensure!(
-            measured > 0 || args.chapter.is_none(),
-            "chapter {} declares no timing table in chapters-code/src/registry.rs",
-            chapters[0].slug
-        );
-    }
-    let mode = if args.check { Mode::Check } else { Mode::Write };
-    render_chapters(&book.root, &chapters, mode)
+    data::generate(
+        book,
+        args,
+        "timing table",
+        |chapter| measure_chapter(&book.root, chapter),
+        render_chapters,
+    )
 }
 
 /// Checks every committed table against its data (what `cargo test` runs).
 pub fn check(book: &Book) -> Result<()> {
-    book.check_registry()?;
-    let chapters: Vec<&Chapter> = book.chapters.iter().collect();
-    render_chapters(&book.root, &chapters, Mode::Check)
+    data::check(book, render_chapters)
 }
 
 /// The data file of a table, relative to the repository root.
@@ -78,8 +68,9 @@ fn tables_of(chapter: &Chapter) -> &'static [TableSpec] {
     chapter.material().map_or(&[], |material| material.tables)
 }
 
-/// Measures every table of `chapter` and writes its data; returns how many.
-fn measure_chapter(root: &Path, chapter: &Chapter) -> Result<usize> {
+/// Measures every table of `chapter` and writes its data; returns whether
+/// it has any.
+fn measure_chapter(root: &Path, chapter: &Chapter) -> Result<bool> {
     let tables = tables_of(chapter);
     for spec in tables {
         let machine = Machine::this_one(root)?;
@@ -98,7 +89,7 @@ fn measure_chapter(root: &Path, chapter: &Chapter) -> Result<usize> {
         };
         Outputs::new(root, Mode::Write, &measured_by).put(&data_path(spec), json)?;
     }
-    Ok(tables.len())
+    Ok(!tables.is_empty())
 }
 
 /// Renders (or checks) every table of `chapters` from its data, reporting
@@ -382,9 +373,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains(
-                "| `std::thread::scope` | 0.200 s (0.200–0.200) | 0.200 s | 1.00× |"
-            ),
+            text.contains("| `std::thread::scope` | 0.200 s (0.200–0.200) | 0.200 s | 1.00× |"),
             "{text}"
         );
         assert!(

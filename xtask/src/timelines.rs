@@ -45,31 +45,16 @@ const RECORDER: &str = "record_timelines";
 
 /// `cargo xtask timelines [CHAPTER] [--render | --check]`.
 pub fn run(book: &Book, args: &Generate) -> Result<()> {
-    book.check_registry()?;
-    let chapters = book.select(args.chapter.as_deref())?;
-    if !args.render && !args.check {
-        let mut recorded = 0;
-        for chapter in &chapters {
-            if let Some(spec) = spec_of(chapter) {
-                record_chapter(&book.root, chapter, &spec)?;
-                recorded += 1;
-            }
-        }
-        ensure!(
-            recorded > 0 || args.chapter.is_none(),
-            "chapter {} declares no timelines in chapters-code/src/registry.rs",
-            chapters[0].slug
-        );
-    }
-    let mode = if args.check { Mode::Check } else { Mode::Write };
-    draw_chapters(&book.root, &chapters, mode)
+    let record = |chapter: &Chapter| match spec_of(chapter) {
+        Some(spec) => record_chapter(&book.root, chapter, &spec).map(|()| true),
+        None => Ok(false),
+    };
+    data::generate(book, args, "timelines", record, draw_chapters)
 }
 
 /// Checks every committed timeline against its data (what `cargo test` runs).
 pub fn check(book: &Book) -> Result<()> {
-    book.check_registry()?;
-    let chapters: Vec<&Chapter> = book.chapters.iter().collect();
-    draw_chapters(&book.root, &chapters, Mode::Check)
+    data::check(book, draw_chapters)
 }
 
 fn spec_of(chapter: &Chapter) -> Option<TimelineSpec> {
