@@ -537,7 +537,10 @@ mod tests {
         assert_eq!(svg.lines().next(), Some(generated_marker(COMMAND).as_str()));
         for comment in svg.split("<!--").skip(1) {
             let text = comment.split("-->").next().unwrap_or_default();
-            assert!(!text.contains("--"), "an XML comment may not hold `--`: {text}");
+            assert!(
+                !text.contains("--"),
+                "an XML comment may not hold `--`: {text}"
+            );
         }
         let texts = texts(&svg);
         for lane in ["main", "tokio-rt-worker 1"] {
