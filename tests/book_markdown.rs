@@ -63,3 +63,11 @@ fn every_inline_rust_block_has_a_skeptic_test() {
         uncovered.join("\n")
     );
 }
+
+#[test]
+fn every_chapter_asks_questions_that_its_tests_answer() {
+    let book = xtask::chapters::Book::load(&repository_root()).unwrap_or_else(|e| panic!("{e:#}"));
+    if let Err(error) = xtask::questions::check(&book) {
+        panic!("{error:#}");
+    }
+}

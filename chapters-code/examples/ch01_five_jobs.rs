@@ -13,10 +13,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use chapters_code::ch01_concurrency_vs_parallelism::{
-    Scenario, Variant, Workload, available_cores, calibrate_count_to, milliseconds, time_variant,
+    Pools, Scenario, Variant, Workload, calibrate_count_to, milliseconds,
+    time_variant,
 };
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, Run, measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, Run, measure_runs_timed,
+    summarise,
 };
 
 const USAGE: &str = "\
@@ -45,7 +47,9 @@ enum Command {
     Help,
 }
 
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+fn parse_args(
+    args: impl IntoIterator<Item = String>,
+) -> Result<Command, String> {
     let mut options = Options {
         json: false,
         jobs: 5,
@@ -58,10 +62,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             "--json" => options.json = true,
             "--jobs" => options.jobs = positive_number(&arg, args.next())?,
             "--sleep-ms" => {
-                options.sleep = Duration::from_millis(positive_number(&arg, args.next())?)
+                options.sleep =
+                    Duration::from_millis(positive_number(&arg, args.next())?)
             }
             "--cpu-ms" => {
-                options.cpu_job = Duration::from_millis(positive_number(&arg, args.next())?)
+                options.cpu_job =
+                    Duration::from_millis(positive_number(&arg, args.next())?)
             }
             "-h" | "--help" => return Ok(Command::Help),
             other => return Err(format!("unknown argument `{other}`")),
@@ -74,7 +80,8 @@ fn positive_number<N>(flag: &str, value: Option<String>) -> Result<N, String>
 where
     N: std::str::FromStr + Default + PartialEq,
 {
-    let value = value.ok_or_else(|| format!("`{flag}` needs a number after it"))?;
+    let value =
+        value.ok_or_else(|| format!("`{flag}` needs a number after it"))?;
     match value.parse::<N>() {
         Ok(number) if number != N::default() => Ok(number),
         _ => Err(format!(
@@ -119,7 +126,8 @@ fn measure(
     progress: &mut Progress,
 ) -> MeasuredCell {
     // A run during which other processes kept the machine busy is repeated.
-    let runs = measure_runs_timed(RUNS, || time_variant(variant, workload, scenario));
+    let runs =
+        measure_runs_timed(RUNS, || time_variant(variant, workload, scenario));
     progress.report(variant, workload, &runs);
     MeasuredCell {
         bound_ms: milliseconds(bound),
@@ -142,7 +150,9 @@ fn main() -> ExitCode {
         }
     };
 
-    let cores = available_cores();
+    // The bounds follow the pools as `RAYON_NUM_THREADS` and `SMOL_THREADS`
+    // sized them.
+    let pools = Pools::in_use();
     let calibration = calibrate_count_to(options.cpu_job);
     let scenario = Scenario {
         jobs: options.jobs,
@@ -164,14 +174,18 @@ fn main() -> ExitCode {
                     variant,
                     Workload::SleepBound,
                     &scenario,
-                    variant.sleep_bound(scenario.jobs, cores, scenario.sleep),
+                    variant.sleep_bound(scenario.jobs, &pools, scenario.sleep),
                     &mut progress,
                 ),
                 measure(
                     variant,
                     Workload::CpuBound,
                     &scenario,
-                    variant.cpu_bound(scenario.jobs, cores, calibration.one_job),
+                    variant.cpu_bound(
+                        scenario.jobs,
+                        &pools,
+                        calibration.one_job,
+                    ),
                     &mut progress,
                 ),
             ],
@@ -183,17 +197,19 @@ fn main() -> ExitCode {
         columns: vec!["Sleep-bound".to_owned(), "CPU-bound".to_owned()],
         scenario: format!(
             "{} jobs, each sleeping {:.0} ms or counting for about {:.0} ms; \
-             bound: the best this variant can do on this machine",
+             bound: the best this variant can do on {}",
             scenario.jobs,
             milliseconds(scenario.sleep),
-            milliseconds(calibration.one_job)
+            milliseconds(calibration.one_job),
+            pools.describe()
         ),
         rows,
     };
     let output = if options.json {
-        serde_json::to_string_pretty(&table).expect("a table is plain data") + "\n"
+        serde_json::to_string_pretty(&table).expect("a table is plain data")
+            + "\n"
     } else {
-        render_table(&table, cores)
+        render_table(&table, pools.cores)
     };
     // A closed pipe (`| head`) is not worth a panic.
     let _ = std::io::stdout().write_all(output.as_bytes());
@@ -214,12 +230,13 @@ fn render_table(table: &MeasuredTable, cores: usize) -> String {
         .max("variant".len());
     text += &format!(
         "{:<label_width$}  {:>9}  {:>9}  {:>9}  {:>9}\n",
-        "variant", "sleep", "(ideal)", "cpu", "(ideal)"
+        "variant", "sleep", "(bound)", "cpu", "(bound)"
     );
     for row in &table.rows {
         text += &format!("{:<label_width$}", plain(&row.label));
         for cell in &row.cells {
-            let median = summarise(&cell.runs).map_or(0.0, |summary| summary.median);
+            let median =
+                summarise(&cell.runs).map_or(0.0, |summary| summary.median);
             text += &format!(
                 "  {:>7.2} s  {:>7.2} s",
                 median / 1000.0,

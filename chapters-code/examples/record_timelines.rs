@@ -40,7 +40,8 @@ fn main() -> ExitCode {
     for picture in &pictures {
         eprintln!("recorded {key} {}: {}", picture.name, picture.title);
     }
-    let json = serde_json::to_string(&pictures).expect("a recording is plain data");
+    let json =
+        serde_json::to_string(&pictures).expect("a recording is plain data");
     let _ = writeln!(std::io::stdout(), "{json}");
     ExitCode::SUCCESS
 }

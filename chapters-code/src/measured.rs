@@ -90,7 +90,10 @@ pub fn measure_runs(wanted: usize, mut run: impl FnMut()) -> Vec<Run> {
 }
 
 /// As [`measure_runs`], for a run that times itself (leaving set-up out).
-pub fn measure_runs_timed(wanted: usize, mut run: impl FnMut() -> Duration) -> Vec<Run> {
+pub fn measure_runs_timed(
+    wanted: usize,
+    mut run: impl FnMut() -> Duration,
+) -> Vec<Run> {
     let mut runs = Vec::new();
     while runs.iter().filter(|run: &&Run| run.is_quiet()).count() < wanted
         && runs.len() < 2 * wanted
@@ -208,7 +211,8 @@ impl CpuCounters {
             for line in stat.lines() {
                 let mut fields = line.split_whitespace();
                 let Some(name) = fields.next() else { continue };
-                let ticks: Vec<u64> = fields.filter_map(|field| field.parse().ok()).collect();
+                let ticks: Vec<u64> =
+                    fields.filter_map(|field| field.parse().ok()).collect();
                 if name == "cpu" && ticks.len() >= 5 {
                     // user nice system idle iowait irq softirq steal (guest time
                     // is already counted in user).
@@ -268,7 +272,9 @@ pub struct RecordedSegment {
 
 impl From<&Segment> for RecordedSegment {
     fn from(segment: &Segment) -> Self {
-        let ns = |duration: Duration| u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        let ns = |duration: Duration| {
+            u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+        };
         Self {
             lane: segment.lane.clone(),
             job: segment.job,

@@ -90,7 +90,8 @@ mod tests {
 
     #[test]
     fn chapter_keys_are_unique_and_in_book_order() {
-        let keys: Vec<&str> = CHAPTERS.iter().map(|material| material.key).collect();
+        let keys: Vec<&str> =
+            CHAPTERS.iter().map(|material| material.key).collect();
         let mut sorted = keys.clone();
         sorted.sort_unstable();
         sorted.dedup();
@@ -125,7 +126,11 @@ mod tests {
             }
             if let Some(timelines) = material.timelines {
                 let names = (timelines.pictures)();
-                assert!(!names.is_empty(), "{} declares no picture", material.key);
+                assert!(
+                    !names.is_empty(),
+                    "{} declares no picture",
+                    material.key
+                );
             }
         }
     }

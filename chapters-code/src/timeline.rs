@@ -111,10 +111,14 @@ impl Timeline {
         let recorder = Recorder {
             dispatch: Dispatch::new(tracing_subscriber::registry().with(layer)),
         };
-        let output = tracing::dispatcher::with_default(&recorder.dispatch, || run(&recorder));
+        let output =
+            tracing::dispatcher::with_default(&recorder.dispatch, || {
+                run(&recorder)
+            });
         // Clones of the recorder may outlive the recording: take what is there now.
-        let finished =
-            std::mem::take(&mut *finished.lock().unwrap_or_else(PoisonError::into_inner));
+        let finished = std::mem::take(
+            &mut *finished.lock().unwrap_or_else(PoisonError::into_inner),
+        );
         (output, Timeline::from_segments(label_lanes(finished)))
     }
 
@@ -133,7 +137,8 @@ impl Timeline {
     /// assert_eq!(timeline.end(), ms(9));
     /// ```
     pub fn from_segments(mut segments: Vec<Segment>) -> Timeline {
-        segments.sort_by_key(|segment| (segment.start, segment.end, segment.job));
+        segments
+            .sort_by_key(|segment| (segment.start, segment.end, segment.job));
         Timeline { segments }
     }
 
@@ -167,7 +172,8 @@ impl Timeline {
 
     /// The indices of the jobs that ran, sorted, each once.
     pub fn jobs(&self) -> Vec<usize> {
-        let mut jobs: Vec<usize> = self.segments.iter().map(|segment| segment.job).collect();
+        let mut jobs: Vec<usize> =
+            self.segments.iter().map(|segment| segment.job).collect();
         jobs.sort_unstable();
         jobs.dedup();
         jobs
@@ -225,12 +231,17 @@ impl Recorder {
         let span = self.job_span(job);
         async move {
             let mut future = std::pin::pin!(future);
-            std::future::poll_fn(|context| span.in_scope(|| future.as_mut().poll(context))).await
+            std::future::poll_fn(|context| {
+                span.in_scope(|| future.as_mut().poll(context))
+            })
+            .await
         }
     }
 
     fn job_span(&self, job: usize) -> Span {
-        tracing::dispatcher::with_default(&self.dispatch, || tracing::info_span!("job", job))
+        tracing::dispatcher::with_default(&self.dispatch, || {
+            tracing::info_span!("job", job)
+        })
     }
 }
 
@@ -259,7 +270,12 @@ impl<S> Layer<S> for SegmentLayer
 where
     S: Subscriber + for<'lookup> LookupSpan<'lookup>,
 {
-    fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, context: Context<'_, S>) {
+    fn on_new_span(
+        &self,
+        attributes: &Attributes<'_>,
+        id: &Id,
+        context: Context<'_, S>,
+    ) {
         let mut job = JobField(None);
         attributes.record(&mut job);
         if let (Some(job), Some(span)) = (job.0, context.span(id)) {
@@ -292,7 +308,9 @@ where
             return;
         };
         let current = thread::current();
-        let Some(position) = entered.0.iter().rposition(|(on, _)| *on == current.id()) else {
+        let Some(position) =
+            entered.0.iter().rposition(|(on, _)| *on == current.id())
+        else {
             return;
         };
         let (_, since) = entered.0.remove(position);
@@ -337,7 +355,9 @@ impl Visit for JobField {
 /// keys are equal lanes.
 fn lane_order(lane: &str) -> (&str, Option<u64>, &str) {
     match lane.rsplit_once(' ') {
-        Some((name, number)) if number.parse::<u64>().is_ok() => (name, number.parse().ok(), lane),
+        Some((name, number)) if number.parse::<u64>().is_ok() => {
+            (name, number.parse().ok(), lane)
+        }
         _ => (lane, None, lane),
     }
 }
@@ -436,7 +456,10 @@ mod tests {
         assert_eq!(timeline.lanes().len(), 1);
         for (earlier, later) in segments.iter().zip(&segments[1..]) {
             assert!(earlier.start <= earlier.end);
-            assert!(earlier.end <= later.start, "{earlier:?} overlaps {later:?}");
+            assert!(
+                earlier.end <= later.start,
+                "{earlier:?} overlaps {later:?}"
+            );
             assert_eq!(later.job, earlier.job + 1);
         }
     }
@@ -459,7 +482,10 @@ mod tests {
         let polls = segments_of(&timeline, 0);
         assert!(polls.len() >= 3, "{timeline:?}");
         for (earlier, later) in polls.iter().zip(&polls[1..]) {
-            assert!(earlier.end <= later.start, "{earlier:?} overlaps {later:?}");
+            assert!(
+                earlier.end <= later.start,
+                "{earlier:?} overlaps {later:?}"
+            );
         }
     }
 
@@ -514,8 +540,9 @@ mod tests {
             .num_threads(1)
             .build()
             .unwrap();
-        let ((), timeline) =
-            Timeline::record(|recorder| pool.install(|| recorder.run_job(0, || ())));
+        let ((), timeline) = Timeline::record(|recorder| {
+            pool.install(|| recorder.run_job(0, || ()))
+        });
         assert_eq!(timeline.lanes(), ["rayon 0"]);
     }
 
@@ -542,9 +569,11 @@ mod tests {
     #[test]
     fn spans_of_other_threads_without_the_recorder_are_not_recorded() {
         let ((), timeline) = Timeline::record(|_| {
-            thread::spawn(|| tracing::info_span!("job", job = 0).in_scope(|| ()))
-                .join()
-                .unwrap();
+            thread::spawn(|| {
+                tracing::info_span!("job", job = 0).in_scope(|| ())
+            })
+            .join()
+            .unwrap();
         });
         assert!(timeline.segments().is_empty(), "{timeline:?}");
     }

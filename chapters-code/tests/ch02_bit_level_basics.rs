@@ -7,11 +7,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use chapters_code::ch02_bit_level_basics::{
     ReadySet, ReadySlots, arithmetic_shr, bit, clear_bit, clear_lowest_set_bit,
-    count_ones_kernighan, count_ones_naive_loop, div_pow2, div_pow2_signed, find_unpaired,
-    flip_bit, is_even, is_odd, is_power_of_two, logical_shr, lowest_set_bit, modify_bit,
-    modify_bit_branchy, mul_pow2, release_shl, set_bit, test_bit, xor_all, xor_swap,
+    count_ones_kernighan, count_ones_naive_loop, div_pow2, div_pow2_signed,
+    find_unpaired, flip_bit, is_even, is_odd, is_power_of_two, logical_shr,
+    lowest_set_bit, modify_bit, modify_bit_branchy, mul_pow2, release_shl,
+    set_bit, test_bit, xor_all, xor_swap,
 };
 use proptest::prelude::*;
+use proptest::test_runner::{TestError, TestRunner};
 
 /// The 32 binary digits of `x`, most significant first: the reference the
 /// bit operations are checked against.
@@ -32,34 +34,84 @@ fn with_digit(x: u32, n: u32, f: impl Fn(u8) -> u8) -> u32 {
     from_digits(&digits)
 }
 
+// ANCHOR: edge_strategies
+/// Half the time one of `edges`, half the time any value of the type.
+fn with_edges<T>(edges: &'static [T]) -> impl Strategy<Value = T>
+where
+    T: Arbitrary + Clone + std::fmt::Debug + 'static,
+{
+    prop_oneof![prop::sample::select(edges), any::<T>()]
+}
+
+/// The `u32`s where bit tricks break: no bit, the lowest, the highest, all.
+fn u32s() -> impl Strategy<Value = u32> {
+    with_edges(&[0, 1, 1 << 31, u32::MAX])
+}
+// ANCHOR_END: edge_strategies
+
+/// The same edges for a `u64`.
+fn u64s() -> impl Strategy<Value = u64> {
+    with_edges(&[0, 1, 1 << 63, u64::MAX])
+}
+
+/// The `i32`s where signed shifts and division disagree or overflow.
+fn i32s() -> impl Strategy<Value = i32> {
+    with_edges(&[0, 1, -1, -7, i32::MIN, i32::MAX])
+}
+
 // ANCHOR: bit_properties
 proptest! {
     #[test]
-    fn set_clear_flip_and_test_match_editing_the_binary_digits(x: u32, n in 0..32_u32) {
-        prop_assert_eq!(set_bit(x, n), with_digit(x, n, |_| b'1'));
-        prop_assert_eq!(clear_bit(x, n), with_digit(x, n, |_| b'0'));
-        prop_assert_eq!(flip_bit(x, n), with_digit(x, n, |d| if d == b'0' { b'1' } else { b'0' }));
-        prop_assert_eq!(test_bit(x, n), digits(x)[31 - n as usize] == b'1');
-    }
-
-    #[test]
-    fn modify_bit_sets_or_clears_without_a_branch(x: u32, n in 0..32_u32, state: bool) {
-        let expected = if state { set_bit(x, n) } else { clear_bit(x, n) };
-        prop_assert_eq!(modify_bit(x, n, state), expected);
-        prop_assert_eq!(modify_bit_branchy(x, n, state), expected);
-    }
-
-    #[test]
-    fn a_power_of_two_has_exactly_one_bit_set(x: u32) {
+    fn a_power_of_two_has_exactly_one_bit_set(x in u32s()) {
         let by_counting = format!("{x:b}").matches('1').count() == 1;
         prop_assert_eq!(is_power_of_two(x), by_counting);
         prop_assert_eq!(is_power_of_two(x), x.is_power_of_two());
     }
 
     #[test]
+    fn set_clear_and_test_edit_one_binary_digit(
+        x in u32s(),
+        n in 0..32_u32,
+    ) {
+        prop_assert_eq!(set_bit(x, n), with_digit(x, n, |_| b'1'));
+        prop_assert_eq!(clear_bit(x, n), with_digit(x, n, |_| b'0'));
+        prop_assert_eq!(test_bit(x, n), digits(x)[31 - n as usize] == b'1');
+    }
+
+    #[test]
+    fn shifting_left_multiplies_by_a_power_of_two(
+        x in u32s(),
+        k in 0..40_u32,
+    ) {
+        let by_multiplying =
+            2_u32.checked_pow(k).and_then(|power| x.checked_mul(power));
+        prop_assert_eq!(mul_pow2(x, k), by_multiplying);
+    }
+}
+// ANCHOR_END: bit_properties
+
+proptest! {
+    #[test]
+    fn flip_bit_flips_one_binary_digit(x in u32s(), n in 0..32_u32) {
+        let flipped = with_digit(x, n, |d| if d == b'0' { b'1' } else { b'0' });
+        prop_assert_eq!(flip_bit(x, n), flipped);
+    }
+
+    #[test]
+    fn modify_bit_sets_or_clears_without_a_branch(
+        x in u32s(),
+        n in 0..32_u32,
+        state: bool,
+    ) {
+        let expected = if state { set_bit(x, n) } else { clear_bit(x, n) };
+        prop_assert_eq!(modify_bit(x, n, state), expected);
+        prop_assert_eq!(modify_bit_branchy(x, n, state), expected);
+    }
+
+    #[test]
     fn the_unpaired_number_is_the_one_with_an_odd_count(
-        pairs in prop::collection::vec(any::<u32>(), 0..40),
-        unpaired: u32,
+        pairs in prop::collection::vec(u32s(), 0..40),
+        unpaired in u32s(),
         seed: u64,
     ) {
         let mut values: Vec<u32> = pairs.iter().chain(&pairs).copied().collect();
@@ -73,14 +125,32 @@ proptest! {
         prop_assert_eq!(odd, vec![unpaired]);
         prop_assert_eq!(find_unpaired(&values), unpaired);
     }
+}
 
-    #[test]
-    fn shifting_left_multiplies_by_a_power_of_two(x: u32, k in 0..40_u32) {
-        let by_multiplying = 2_u32.checked_pow(k).and_then(|power| x.checked_mul(power));
-        prop_assert_eq!(mul_pow2(x, k), by_multiplying);
+/// `is_power_of_two` without its zero guard, as a release build computes it
+/// (`0 - 1` wraps to `u32::MAX` there).
+fn is_power_of_two_unguarded(x: u32) -> bool {
+    x & x.wrapping_sub(1) == 0
+}
+
+#[test]
+fn named_edges_catch_a_missing_zero_guard_where_uniform_inputs_miss_it() {
+    let agrees_with_std = |x: u32| {
+        prop_assert_eq!(is_power_of_two_unguarded(x), x.is_power_of_two());
+        Ok(())
+    };
+    // A fixed seed, so that both verdicts are the same on every run.
+    let uniform =
+        TestRunner::deterministic().run(&any::<u32>(), agrees_with_std);
+    assert!(
+        uniform.is_ok(),
+        "256 uniform draws from 2^32 values met 0: {uniform:?}"
+    );
+    match TestRunner::deterministic().run(&u32s(), agrees_with_std) {
+        Err(TestError::Fail(_, minimal)) => assert_eq!(minimal, 0),
+        other => panic!("the edges missed the unguarded zero: {other:?}"),
     }
 }
-// ANCHOR_END: bit_properties
 
 /// A Fisher–Yates shuffle driven by a small xorshift generator: proptest
 /// picks the seed, so a failing order can be replayed.
@@ -102,20 +172,20 @@ proptest! {
     }
 
     #[test]
-    fn parity_is_the_lowest_bit(x: u32) {
+    fn parity_is_the_lowest_bit(x in u32s()) {
         prop_assert_eq!(is_even(x), x % 2 == 0);
         prop_assert_eq!(is_odd(x), x % 2 == 1);
         prop_assert_ne!(is_even(x), is_odd(x));
     }
 
     #[test]
-    fn signed_parity_ignores_the_sign(x: i32) {
+    fn signed_parity_ignores_the_sign(x in i32s()) {
         // `%` keeps the sign (-7 % 2 == -1); the lowest bit does not.
         prop_assert_eq!(x & 1 == 1, x.rem_euclid(2) == 1);
     }
 
     #[test]
-    fn powers_of_two_are_exactly_the_shifted_ones(k in 0..32_u32, noise: u32) {
+    fn powers_of_two_are_exactly_the_shifted_ones(k in 0..32_u32, noise in u32s()) {
         prop_assert!(is_power_of_two(1 << k));
         let extra = noise & !(1 << k);
         if extra != 0 {
@@ -124,7 +194,7 @@ proptest! {
     }
 
     #[test]
-    fn lowest_set_bit_matches_a_scan(x: u64) {
+    fn lowest_set_bit_matches_a_scan(x in u64s()) {
         let scanned = (0..64).map(|k| 1_u64 << k).find(|&mask| x & mask != 0).unwrap_or(0);
         prop_assert_eq!(lowest_set_bit(x), scanned);
         prop_assert_eq!(clear_lowest_set_bit(x), x - scanned);
@@ -134,7 +204,7 @@ proptest! {
     }
 
     #[test]
-    fn every_way_of_counting_ones_agrees(x: u64) {
+    fn every_way_of_counting_ones_agrees(x in u64s()) {
         let by_string = format!("{x:b}").matches('1').count() as u32;
         prop_assert_eq!(x.count_ones(), by_string);
         prop_assert_eq!(count_ones_naive_loop(x), by_string);
@@ -143,7 +213,7 @@ proptest! {
     }
 
     #[test]
-    fn trailing_and_leading_zeros_match_the_digits(x: u32) {
+    fn trailing_and_leading_zeros_match_the_digits(x in u32s()) {
         let digits = format!("{x:032b}");
         let trailing = digits.bytes().rev().take_while(|&d| d == b'0').count() as u32;
         let leading = digits.bytes().take_while(|&d| d == b'0').count() as u32;
@@ -156,7 +226,7 @@ proptest! {
     }
 
     #[test]
-    fn rotate_left_moves_digits_round(x: u32, k in 0..32_u32) {
+    fn rotate_left_moves_digits_round(x in u32s(), k in 0..32_u32) {
         let digits = format!("{x:032b}");
         let rotated = format!("{}{}", &digits[k as usize..], &digits[..k as usize]);
         prop_assert_eq!(x.rotate_left(k), u32::from_str_radix(&rotated, 2).unwrap());
@@ -164,7 +234,7 @@ proptest! {
     }
 
     #[test]
-    fn not_is_the_complement(x: u32) {
+    fn not_is_the_complement(x in u32s()) {
         // Rust's `!x` flips every bit of a fixed-width integer: `u32::MAX - x`.
         // (Python's `~x` is `-x - 1`, since its integers have no width.)
         prop_assert_eq!(!x, u32::MAX - x);
@@ -173,7 +243,7 @@ proptest! {
 
     #[test]
     #[allow(clippy::identity_op, reason = "`x ^ 0 == x` is the identity under test")]
-    fn xor_identities_hold(x: u32, y: u32, z: u32) {
+    fn xor_identities_hold(x in u32s(), y in u32s(), z in u32s()) {
         prop_assert_eq!(x ^ x, 0);
         prop_assert_eq!(x ^ 0, x);
         prop_assert_eq!(x ^ y, y ^ x);
@@ -185,7 +255,7 @@ proptest! {
     }
 
     #[test]
-    fn xor_all_ignores_order(values in prop::collection::vec(any::<u32>(), 0..30), seed: u64) {
+    fn xor_all_ignores_order(values in prop::collection::vec(u32s(), 0..30), seed: u64) {
         let mut shuffled = values.clone();
         shuffle(&mut shuffled, seed);
         prop_assert_eq!(xor_all(&values), xor_all(&shuffled));
@@ -195,14 +265,14 @@ proptest! {
     }
 
     #[test]
-    fn xor_swap_swaps(a: u32, b: u32) {
+    fn xor_swap_swaps(a in u32s(), b in u32s()) {
         let (mut x, mut y) = (a, b);
         xor_swap(&mut x, &mut y);
         prop_assert_eq!((x, y), (b, a));
     }
 
     #[test]
-    fn shifting_right_divides_by_a_power_of_two(x: u32, k in 0..64_u32) {
+    fn shifting_right_divides_by_a_power_of_two(x in u32s(), k in 0..64_u32) {
         let quotient = u64::from(x) / 2_u64.pow(k);
         prop_assert_eq!(u64::from(div_pow2(x, k)), quotient);
         if k < 32 {
@@ -214,7 +284,7 @@ proptest! {
     }
 
     #[test]
-    fn signed_right_shifts_round_down_and_division_rounds_to_zero(x: i32, k in 0..32_u32) {
+    fn signed_right_shifts_round_down_and_division_rounds_to_zero(x in i32s(), k in 0..32_u32) {
         let power = 1_i64 << k;
         prop_assert_eq!(i64::from(arithmetic_shr(x, k)), i64::from(x).div_euclid(power));
         prop_assert_eq!(i64::from(div_pow2_signed(x, k)), i64::from(x) / power);
@@ -225,14 +295,14 @@ proptest! {
     }
 
     #[test]
-    fn an_overlong_shift_takes_the_amount_modulo_the_width(x: u32, k: u32) {
+    fn an_overlong_shift_takes_the_amount_modulo_the_width(x in u32s(), k in with_edges(&[31, 32, 33, 63, 64, u32::MAX])) {
         prop_assert_eq!(release_shl(x, k), x.wrapping_shl(k));
         prop_assert_eq!(x.checked_shl(k).is_none(), k >= 32);
         prop_assert_eq!(x.checked_shl(k).unwrap_or(release_shl(x, k)), release_shl(x, k));
     }
 
     #[test]
-    fn ready_slots_are_the_set_bits_in_order(bits: u64) {
+    fn ready_slots_are_the_set_bits_in_order(bits in u64s()) {
         let slots: Vec<usize> = ReadySlots::from_bits(bits).collect();
         let scanned: Vec<usize> = (0..64).filter(|&k| bits & (1 << k) != 0).collect();
         prop_assert_eq!(ReadySlots::from_bits(bits).len(), scanned.len());
@@ -341,26 +411,65 @@ mod task_state {
         assert_eq!(state.transition_to_running(), Err(running));
     }
 
+    /// A poller's step after a poll that returned `Pending`.
+    type GoIdle = fn(&TaskState) -> AfterPoll;
+
+    /// Both ways of going idle after `Pending`: the word's single
+    /// `fetch_and`, and the load-then-store variant that loom shows losing a
+    /// wake-up. Every ordinary test below passes with both.
+    const GO_IDLE: [(&str, GoIdle); 2] = [
+        ("fetch_and", TaskState::transition_to_idle),
+        ("load then store", racy::transition_to_idle),
+    ];
+
     #[test]
     fn a_wake_during_the_poll_is_handed_to_the_poller() {
-        let state = TaskState::new(RUNNING, 1);
-        assert!(
-            !state.transition_to_scheduled(),
-            "the poller requeues, not the waker"
-        );
-        assert_eq!(state.transition_to_idle(), AfterPoll::Notified);
-        assert_eq!(state.snapshot(), Snapshot(SCHEDULED | REF_ONE));
-        assert!(
-            !state.transition_to_scheduled(),
-            "already queued by the poller"
-        );
+        for (variant, go_idle) in GO_IDLE {
+            let state = TaskState::new(RUNNING, 1);
+            assert!(
+                !state.transition_to_scheduled(),
+                "the poller requeues, not the waker"
+            );
+            assert_eq!(go_idle(&state), AfterPoll::Notified, "{variant}");
+            assert_eq!(state.snapshot(), Snapshot(SCHEDULED | REF_ONE));
+            assert!(
+                !state.transition_to_scheduled(),
+                "already queued by the poller"
+            );
+        }
     }
 
     #[test]
     fn a_poll_without_wake_leaves_the_task_idle() {
-        let state = TaskState::new(RUNNING, 1);
-        assert_eq!(state.transition_to_idle(), AfterPoll::Idle);
-        assert_eq!(state.snapshot(), Snapshot(REF_ONE));
+        for (variant, go_idle) in GO_IDLE {
+            let state = TaskState::new(RUNNING, 1);
+            assert_eq!(go_idle(&state), AfterPoll::Idle, "{variant}");
+            assert_eq!(state.snapshot(), Snapshot(REF_ONE));
+            assert!(state.transition_to_scheduled(), "{variant}: idle");
+        }
+    }
+
+    #[test]
+    fn a_wake_racing_a_poll_on_real_threads_is_queued_once_by_both_variants() {
+        // The test one would write first: a waker thread started while the
+        // poller goes idle, many times over. The racy variant's window is a
+        // few instructions wide, and thread start-up is far slower, so this
+        // passes for it too (a million runs here lost no wake); loom finds
+        // what it misses.
+        for (variant, go_idle) in GO_IDLE {
+            for run in 0..1_000 {
+                let state = TaskState::new(RUNNING, 2);
+                let (by_waker, by_poller) = std::thread::scope(|scope| {
+                    let waker = scope.spawn(|| state.transition_to_scheduled());
+                    let by_poller = go_idle(&state) == AfterPoll::Notified;
+                    (waker.join().unwrap(), by_poller)
+                });
+                assert!(
+                    by_waker ^ by_poller,
+                    "{variant}, run {run}: waker {by_waker}, poller {by_poller}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -519,7 +628,11 @@ mod task_state {
         #![proptest_config(ProptestConfig::with_cases(128))]
 
         #[test]
-        fn the_word_follows_a_model_of_plain_booleans(ops in prop::collection::vec(op(), 0..60)) {
+        fn the_word_follows_a_model_of_plain_booleans(
+            ops in prop::collection::vec(op(), 0..60),
+            variant in 0..GO_IDLE.len(),
+        ) {
+            let (_, go_idle) = GO_IDLE[variant];
             let state = TaskState::new(SCHEDULED | JOIN_INTERESTED, 2);
             let mut model = Model { scheduled: true, join_interested: true, refs: 2, ..Model::default() };
             for op in ops {
@@ -543,7 +656,7 @@ mod task_state {
                     Op::Idle if m.running => {
                         let expected = if m.scheduled { AfterPoll::Notified } else { AfterPoll::Idle };
                         m.running = false;
-                        prop_assert_eq!(state.transition_to_idle(), expected);
+                        prop_assert_eq!(go_idle(&state), expected);
                     }
                     Op::Complete if m.running => {
                         m.running = false;

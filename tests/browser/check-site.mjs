@@ -346,6 +346,55 @@ async function checkSlidesFit(page, name) {
   }
 }
 
+// The rules of a presentable deck, on the rendered slides: every slide
+// shows something besides its heading and has speaker notes; a section takes
+// at most about one slide per minute of its budget (the first slide's notes
+// start with "N min."); no code block is a fragment cut from a listing.
+async function checkSlideRules(page, name) {
+  const problems = await page.evaluate(() => {
+    const sections = [...document.querySelectorAll('section')];
+    const notes = new Map();
+    document.querySelectorAll('.bespoke-marp-note').forEach((note, i) => {
+      notes.set(Number(note.dataset.index ?? i), note.textContent.trim());
+    });
+    const found = [];
+    const groups = [];
+    sections.forEach((section, index) => {
+      const title = (section.querySelector('h1, h2, h3')?.textContent ?? '').trim();
+      const where = `slide ${index + 1} "${title}"`;
+      const content = [...section.children].filter((child) => !/^(H1|H2|H3|HEADER|FOOTER|STYLE)$/.test(child.tagName));
+      if (!content.some((child) => child.textContent.trim() || child.querySelector('img, svg'))) {
+        found.push(`${where}: shows only its heading`);
+      }
+      const note = notes.get(index) ?? '';
+      if (!note) found.push(`${where}: has no speaker notes`);
+      const base = title.replace(/ \(\d+\/\d+\)$/, '').replace(/: (Predict|Answer|Solution|Details)$/, '');
+      const last = groups[groups.length - 1];
+      if (last && last.base === base) last.count += 1;
+      else groups.push({ base, count: 1, minutes: Number(/^(\d+) min\./.exec(note)?.[1] ?? 0), first: index + 1 });
+      // A listing is shown whole, or its start with a pointer to the book,
+      // always from its first line: a block that starts indented or with a
+      // closing bracket is a fragment cut from the middle of one.
+      for (const code of section.querySelectorAll('code.language-rust')) {
+        const first = code.textContent.split('\n').find((line) => line.trim()) ?? '';
+        if (/^\s|^[})\]]/.test(first)) {
+          found.push(`${where}: a code block starts mid-listing ("${first.trim().slice(0, 40)}")`);
+        }
+      }
+    });
+    for (const group of groups) {
+      if (group.minutes && group.count > Math.max(group.minutes, 2)) {
+        found.push(`slides ${group.first}–${group.first + group.count - 1} "${group.base}": ${group.count} slides for ${group.minutes} min`);
+      }
+    }
+    return found;
+  });
+  if (problems.length === 0) ok(name, 'every slide has content and notes, and each section fits its minutes');
+  for (const problem of problems) {
+    fail(name, `${problem}: see "Decks" in README.md, then run \`cargo xtask slides\``);
+  }
+}
+
 // Every image of the page has loaded (lazy ones are made eager first).
 async function checkImages(page, name) {
   const images = await page.evaluate(async () => {
@@ -397,6 +446,13 @@ async function checkPage(context, base, url, blocked) {
       codeProblems.push('a chapter page with no code block (a missing include renders nothing)');
     }
     check(name, codeProblems, code.length ? `${plural(code.length, 'code block')} non-empty` : 'no code blocks (none needed)');
+    // A listing the reader must scroll sideways is one nobody reads whole.
+    const wide = await page.$$eval('main pre', (pres) => pres
+      .filter((pre) => !pre.closest('details.notes'))
+      .map((pre) => ({ over: pre.scrollWidth - pre.clientWidth, line: pre.textContent.trim().split('\n')[0].slice(0, 60) }))
+      .filter((block) => block.over > 1));
+    check(name, wide.map((block) => `a code block scrolls ${block.over} px sideways ("${block.line}"): wrap its lines to ${80} characters`),
+      'no code block scrolls sideways');
 
     // (c) images, lazy ones included
     await checkImages(page, name);
@@ -516,6 +572,7 @@ async function checkDeck(context, base, url, blocked) {
     if (notes > 0) ok(name, `${plural(notes, 'slide')} with speaker notes`);
     else fail(name, 'no speaker notes in the deck (expected .bespoke-marp-note elements with text)');
     await checkSlidesFit(page, name);
+    await checkSlideRules(page, name);
     await checkImages(page, name);
     const shot = path.join(opts.out, `slides_${shotName(path.posix.basename(name))}`);
     await page.screenshot({ path: shot, timeout: PAGE_TIMEOUT_MS });

@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail, ensure};
 use mdbook_driver::MDBook;
+use mdbook_driver::builtin_preprocessors::{IndexPreprocessor, LinkPreprocessor};
+use mdbook_driver::config::Config;
 use mdbook_preprocessor::book::Book as MdBook;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
-use mdsnippets::{Include, IncludeKind, Problem};
+use mdsnippets::{ListingStyle, Problem};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt};
 use tracing_subscriber::{Layer, filter::LevelFilter};
@@ -25,9 +27,18 @@ use crate::{display_path, slides};
 pub fn check_markdown(root: &Path) -> Result<()> {
     let files = mdsnippets::book_markdown_files(root)
         .with_context(|| format!("listing the markdown under {}", root.join("src").display()))?;
-    let problems: Vec<String> = files
+    let mut problems: Vec<Problem> = files
         .iter()
         .flat_map(|file| mdsnippets::check_file(file, mdsnippets::is_book_page(root, file)))
+        .collect();
+    for file in files
+        .iter()
+        .filter(|file| mdsnippets::is_book_page(root, file))
+    {
+        problems.extend(too_wide_listings(root, file));
+    }
+    let problems: Vec<String> = problems
+        .into_iter()
         .map(|problem| {
             Problem {
                 file: display_path(root, &problem.file).into(),
@@ -44,6 +55,47 @@ pub fn check_markdown(root: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Every line a page's listings show wider than the code column
+/// ([`mdsnippets::LISTING_WIDTH`]): the reader would have to scroll.
+fn too_wide_listings(root: &Path, page: &Path) -> Vec<Problem> {
+    let Ok(markdown) = std::fs::read_to_string(page) else {
+        return Vec::new();
+    };
+    // Broken includes are reported by `check_file` already.
+    let Ok((_, listings)) = mdsnippets::expand_listings(root, page, &markdown, BOOK_LISTING) else {
+        return Vec::new();
+    };
+    listings
+        .iter()
+        .flat_map(|listing| {
+            listing
+                .code
+                .lines()
+                .filter(|line| line.chars().count() > mdsnippets::LISTING_WIDTH)
+                .map(|line| {
+                    let files: Vec<String> = listing
+                        .files
+                        .iter()
+                        .map(|file| file.display().to_string())
+                        .collect();
+                    Problem::new(
+                        page,
+                        listing.line,
+                        format!(
+                            "a listing line is {} characters wide, the code column holds {}: \
+                             wrap it in {}: `{}`",
+                            line.chars().count(),
+                            mdsnippets::LISTING_WIDTH,
+                            files.join(", "),
+                            line.trim()
+                        ),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Checks the markdown, then renders the site into `book/`, with each
@@ -78,14 +130,23 @@ pub fn build(root: &Path) -> Result<()> {
         )
         .with(ErrorCounter(Arc::clone(&errors)));
     tracing::subscriber::with_default(subscriber, || -> Result<()> {
-        let mut book = MDBook::load(root).with_context(|| {
+        let mut config = Config::from_disk(root.join("book.toml"))
+            .map_err(|error| anyhow::anyhow!("{error:#}"))
+            .context("reading book.toml")?;
+        // The listings must see the includes of Rust blocks before mdBook's
+        // own include step expands them, and extra preprocessors run after
+        // the default ones: so the defaults are added by hand, in order.
+        config.build.use_default_preprocessors = false;
+        let mut book = MDBook::load_with_config(root, config).with_context(|| {
             format!(
                 "loading the book described by {} and {}",
                 root.join("book.toml").display(),
                 root.join("src/SUMMARY.md").display()
             )
         })?;
-        book.with_preprocessor(ExerciseStarters(root.join("src")));
+        book.with_preprocessor(Listings(root.to_path_buf()));
+        book.with_preprocessor(LinkPreprocessor::new());
+        book.with_preprocessor(IndexPreprocessor::new());
         book.with_preprocessor(decks);
         book.build().context("building the book with mdBook")
     })?;
@@ -219,12 +280,15 @@ fn unlink_decks(page: &str, reason: &str) -> String {
         .join("\n")
 }
 
-/// Expands `{{#exercise_starter path:anchor}}`, which mdBook does not know.
-struct ExerciseStarters(PathBuf);
+/// Shows every Rust block made of includes as a listing
+/// ([`mdsnippets::expand_listings`]): doc comments and doctests dropped, a
+/// caption naming the file above it; `{{#exercise_starter …}}`, which mdBook
+/// does not know, is expanded with them.
+struct Listings(PathBuf);
 
-impl Preprocessor for ExerciseStarters {
+impl Preprocessor for Listings {
     fn name(&self) -> &str {
-        "exercise-starters"
+        "listings"
     }
 
     fn run(
@@ -237,34 +301,14 @@ impl Preprocessor for ExerciseStarters {
             let Some(source) = chapter.source_path.as_deref() else {
                 return;
             };
-            let page_file = self.0.join(source);
             let shown = Path::new("src").join(source);
-            // mdBook's own includes are expanded by now, which moves lines:
-            // a problem names the directive's line in the page as written,
-            // when the page can be read again to find it.
-            let written = std::fs::read_to_string(&page_file)
-                .map(|markdown| mdsnippets::includes(&markdown))
-                .unwrap_or_default();
-            let expanded = mdsnippets::replace_includes(&chapter.content, |include| {
-                if include.kind != IncludeKind::ExerciseStarter {
-                    return Ok(include.directive.clone());
-                }
-                let line = written
-                    .iter()
-                    .find(|as_written| as_written.directive == include.directive)
-                    .map_or(include.line, |as_written| as_written.line);
-                let include = Include {
-                    line,
-                    ..include.clone()
-                };
-                mdsnippets::resolve_include(&page_file, &include).map_err(|problem| Problem {
+            let page_file = self.0.join(&shown);
+            match mdsnippets::expand_listings(&self.0, &page_file, &chapter.content, BOOK_LISTING) {
+                Ok((content, _)) => chapter.content = content,
+                Err(found) => problems.extend(found.into_iter().map(|problem| Problem {
                     file: shown.clone(),
                     ..problem
-                })
-            });
-            match expanded {
-                Ok(content) => chapter.content = content,
-                Err(found) => problems.extend(found),
+                })),
             }
         });
         if problems.is_empty() {
@@ -272,12 +316,18 @@ impl Preprocessor for ExerciseStarters {
         }
         let listed: Vec<String> = problems.iter().map(Problem::to_string).collect();
         bail!(
-            "expanding the exercise starters: {} problem(s):\n{}",
+            "expanding the listings: {} problem(s):\n{}",
             listed.len(),
             listed.join("\n")
         )
     }
 }
+
+/// How the book shows a listing: with its file's name, in full.
+const BOOK_LISTING: ListingStyle = ListingStyle {
+    caption: true,
+    slide_excerpt: false,
+};
 
 /// Renders every chapter's deck to standalone HTML in `book/slides/`. The
 /// decks are generated afresh from the chapters, so the site never shows a
@@ -335,37 +385,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_broken_exercise_starter_is_named_by_its_line_as_written() {
+    fn listings_lose_their_doc_comments_and_every_broken_one_is_named() {
         use mdbook_preprocessor::book::{BookItem, Chapter};
-        let root = std::env::temp_dir().join(format!("xtask-starters-{}", std::process::id()));
+        let root = std::env::temp_dir().join(format!("xtask-listings-{}", std::process::id()));
         std::fs::create_dir_all(root.join("src")).unwrap();
-        let code = "// ANCHOR: double\npub fn double(x: u32) -> u32 {\n    // ANCHOR: double_solution\n    x * 2\n    // ANCHOR_END: double_solution\n}\n// ANCHOR_END: double\n";
+        let code = "// ANCHOR: double\n/// Doubles.\npub fn double(x: u32) -> u32 {\n    // ANCHOR: double_solution\n    x * 2\n    // ANCHOR_END: double_solution\n}\n// ANCHOR_END: double\n";
         std::fs::write(root.join("src/code.rs"), code).unwrap();
-        let page = "# T\n\n{{#include table.md}}\n\n```rust\n{{#exercise_starter code.rs:double}}\n```\n\n```rust\n{{#exercise_starter code.rs:triple}}\n```\n\n```rust\n{{#exercise_starter absent.rs:x}}\n```\n";
-        std::fs::write(root.join("src/page.md"), page).unwrap();
-        // mdBook's links preprocessor runs first: the table's rows move every line down.
-        let content = page.replace("{{#include table.md}}", "| a |\n|:-|\n| 1 |\n| 2 |");
-        let book = MdBook::new_with_items(vec![BookItem::Chapter(Chapter::new(
-            "T",
-            content,
-            "page.md",
-            Vec::new(),
-        ))]);
-        let context =
-            PreprocessorContext::new(root.clone(), Default::default(), "html".to_string());
-        let error = ExerciseStarters(root.join("src"))
-            .run(&context, book)
-            .unwrap_err()
-            .to_string();
+        let page = "# T\n\n{{#include table.md}}\n\n```rust\n{{#exercise_starter code.rs:double}}\n```\n\n```rust\n{{#include code.rs:double}}\n```\n";
+        let broken = format!(
+            "{page}\n```rust\n{{{{#exercise_starter code.rs:triple}}}}\n```\n\n```rust\n{{{{#include absent.rs:x}}}}\n```\n"
+        );
+        let run = |content: &str| {
+            let book = MdBook::new_with_items(vec![BookItem::Chapter(Chapter::new(
+                "T",
+                content.to_string(),
+                "page.md",
+                Vec::new(),
+            ))]);
+            let context =
+                PreprocessorContext::new(root.clone(), Default::default(), "html".to_string());
+            Listings(root.clone()).run(&context, book)
+        };
+        let shown = run(page).unwrap();
+        let error = run(&broken).unwrap_err().to_string();
         std::fs::remove_dir_all(&root).unwrap();
+        let BookItem::Chapter(chapter) = &shown.items[0] else {
+            panic!("one chapter")
+        };
+        assert_eq!(
+            chapter.content,
+            "# T\n\n{{#include table.md}}\n\n<p class=\"listing-caption\">Filename: <code>src/code.rs</code></p>\n\n```rust\npub fn double(x: u32) -> u32 {\n    todo!(\"your solution here\")\n}\n```\n\n<p class=\"listing-caption\">Filename: <code>src/code.rs</code></p>\n\n```rust\npub fn double(x: u32) -> u32 {\n    x * 2\n}\n```\n"
+        );
         let lines: Vec<&str> = error.lines().collect();
-        assert_eq!(lines[0], "expanding the exercise starters: 2 problem(s):");
+        assert_eq!(lines[0], "expanding the listings: 2 problem(s):");
         assert_eq!(
             lines[1],
-            "src/page.md:10: anchor `triple` not found in code.rs"
+            "src/page.md:14: anchor `triple` not found in code.rs"
         );
         assert!(
-            lines[2].starts_with("src/page.md:14: include `absent.rs`: cannot read"),
+            lines[2].starts_with("src/page.md:18: include `absent.rs`: cannot read"),
             "{error}"
         );
     }

@@ -13,6 +13,8 @@ pub mod data;
 pub mod exercise;
 pub mod machine;
 pub mod output;
+pub mod questions;
+pub mod schedule;
 pub mod sections;
 pub mod serve;
 pub mod slides;
@@ -33,7 +35,7 @@ pub enum Mode {
 /// The repository root: the folder holding `book.toml`, found at run time.
 ///
 /// Cargo reuses build artifacts across checkouts that share a target
-/// directory, so a path compiled in (`env!("CARGO_MANIFEST_DIR")`) can name
+/// directory, so a path compiled in with the `env!` macro can name
 /// another clone. Cargo sets `CARGO_MANIFEST_DIR` for the processes it runs
 /// (`cargo run`, `cargo test`), naming the package of this checkout; outside
 /// cargo, `cargo locate-project --workspace` asks it from the current folder.

@@ -47,8 +47,74 @@ pub struct Section {
 pub struct Notes {
     /// Estimated minutes for the section.
     pub minutes: u32,
+    /// Which workshop track teaches the section, if the summary says.
+    pub track: Option<Track>,
+    /// Whether the room works at keyboards in this section (exercises, runs).
+    pub hands_on: bool,
     /// The notes' markdown.
     pub text: String,
+}
+
+/// Which workshop tracks teach a section, from the notes' summary:
+/// `<summary>Speaker notes · 10 min · core · hands-on</summary>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Track {
+    /// `core`: the half-day track, and so the full day too.
+    Core,
+    /// `full`: the full-day track only.
+    Full,
+    /// `optional`: neither; material for a second day.
+    Optional,
+}
+
+impl Track {
+    /// The word the summary uses.
+    pub fn word(self) -> &'static str {
+        match self {
+            Track::Core => "core",
+            Track::Full => "full",
+            Track::Optional => "optional",
+        }
+    }
+}
+
+/// What a notes summary says: `Speaker notes · 10 min · core · hands-on`
+/// gives 10 minutes, the core track, hands-on. The minutes come first, then
+/// the tags in any order; an unknown tag is an error.
+fn read_summary(summary: &str) -> std::result::Result<(u32, Option<Track>, bool), String> {
+    let parts: Vec<&str> = summary.split('·').map(str::trim).collect();
+    let Some(minutes_at) = parts.iter().position(|part| minutes_in(part).is_some()) else {
+        return Err("a notes block starts with a summary giving its minutes, \
+                    like `<summary>Speaker notes · 10 min · core</summary>`"
+            .to_string());
+    };
+    let minutes = minutes_in(parts[minutes_at]).unwrap_or_default();
+    let mut track = None;
+    let mut hands_on = false;
+    for tag in &parts[minutes_at + 1..] {
+        let found = match *tag {
+            "core" => Some(Track::Core),
+            "full" => Some(Track::Full),
+            "optional" => Some(Track::Optional),
+            "hands-on" => {
+                hands_on = true;
+                None
+            }
+            other => {
+                return Err(format!(
+                    "unknown tag `{other}` in the notes' summary: after the minutes come \
+                     `core`, `full` or `optional`, and `hands-on`"
+                ));
+            }
+        };
+        if let Some(found) = found {
+            if track.is_some() {
+                return Err("a section belongs to one track: `core`, `full` or `optional`".into());
+            }
+            track = Some(found);
+        }
+    }
+    Ok((minutes, track, hands_on))
 }
 
 /// Splits a page into sections at its top-level headings of levels 1 to 3,
@@ -102,17 +168,12 @@ pub fn parse_sections(page: &str, markdown: &str) -> Result<Vec<Section>> {
                 .get(number)
                 .map(|line| line.trim())
                 .unwrap_or_default();
-            let minutes = summary
+            let summary = summary
                 .strip_prefix("<summary>")
                 .and_then(|summary| summary.strip_suffix("</summary>"))
-                .and_then(minutes_in)
-                .with_context(|| {
-                    format!(
-                        "{page}:{}: a notes block starts with a summary giving its minutes, \
-                         like `<summary>Speaker notes · 10 min</summary>`",
-                        number + 1
-                    )
-                })?;
+                .unwrap_or_default();
+            let (minutes, track, hands_on) = read_summary(summary)
+                .map_err(|message| anyhow::anyhow!("{page}:{}: {message}", number + 1))?;
             let (end_line, end_block) = notes_end(markdown, &blocks, index, number + 1)
                 .with_context(|| {
                     format!("{page}:{number}: notes block is never closed with `{NOTES_END}`")
@@ -120,6 +181,8 @@ pub fn parse_sections(page: &str, markdown: &str) -> Result<Vec<Section>> {
             let text = lines[number + 1..end_line - 1].join("\n");
             section.notes = Some(Notes {
                 minutes,
+                track,
+                hands_on,
                 text: text.trim().to_string(),
             });
             taken[number - 1..end_line].fill(true);
@@ -279,6 +342,26 @@ mod tests {
         let page = "# T\n\n## S\n\n<details class=\"notes\">\n<summary>Notes · 1 min</summary>\n</details>\n\n<details class=\"notes\">\n<summary>Notes · 1 min</summary>\n</details>\n";
         let error = parse_sections("page.md", page).unwrap_err().to_string();
         assert_eq!(error, "page.md:9: second notes block in section `## S`");
+    }
+
+    #[test]
+    fn the_summary_gives_minutes_track_and_hands_on() {
+        assert_eq!(
+            read_summary("Speaker notes · 12 min"),
+            Ok((12, None, false))
+        );
+        assert_eq!(
+            read_summary("Speaker notes · 5 min · hands-on · core"),
+            Ok((5, Some(Track::Core), true))
+        );
+        assert_eq!(
+            read_summary("Speaker notes · 5 min · optional"),
+            Ok((5, Some(Track::Optional), false))
+        );
+        assert!(read_summary("Speaker notes · 5 min · core · full").is_err());
+        let error = read_summary("Speaker notes · 5 min · basic").unwrap_err();
+        assert!(error.starts_with("unknown tag `basic`"), "{error}");
+        assert!(read_summary("Speaker notes").is_err());
     }
 
     #[test]

@@ -406,8 +406,10 @@ mod tests {
         let spec = &tables_of(chapter)[0];
         let copy = std::env::temp_dir().join(format!("xtask-tables-{}", std::process::id()));
         std::fs::create_dir_all(copy.join("src/generated")).unwrap();
-        for path in [data_path(spec), table_path(spec)] {
-            std::fs::copy(book.root.join(&path), copy.join(&path)).unwrap();
+        for table in tables_of(chapter) {
+            for path in [data_path(table), table_path(table)] {
+                std::fs::copy(book.root.join(&path), copy.join(&path)).unwrap();
+            }
         }
         let mut file: DataFile<MeasuredTable> = data::read(&copy, &data_path(spec), "-").unwrap();
         for run in &mut file.data.rows[0].cells[0].runs {

@@ -11,11 +11,12 @@
 //!
 //! Each picture is a Gantt chart drawn with plotters' SVG backend: one lane per
 //! thread, one bar per segment (a whole blocking job, or one poll of a task),
-//! coloured and labelled by job. Bars too narrow for their label (a poll lasts
-//! microseconds) share one label above them, listing their jobs in order.
-//! Pictures of one axis group share a time axis, so they compare at a glance.
+//! coloured by job, with a legend of the job colours under it. A bar wide
+//! enough carries its job number; a poll lasts microseconds, so it is drawn a
+//! few pixels wide, and polls that crowd together share the bar's height in
+//! stripes instead of labels. A title too long for one line wraps. Pictures
+//! of one axis group share a time axis, so they compare at a glance.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -203,25 +204,39 @@ fn milliseconds(duration: Duration) -> f64 {
 
 const FONT: &str = "sans-serif";
 const WIDTH: u32 = 860;
+/// Space around the chart, and left and right of the title.
+const MARGIN: u32 = 12;
+const TITLE_FONT_SIZE: u32 = 18;
+/// The naive width of one title character at [`TITLE_FONT_SIZE`], in pixels
+/// (plotters writes the font a fifth smaller): generous, since the browser
+/// measures the text, not this code.
+const TITLE_CHAR_PIXELS: f64 = 8.0;
+const TITLE_LINE_HEIGHT: u32 = 22;
 const LANE_HEIGHT: u32 = 42;
-/// Caption, time axis, footnote and margins.
-const CHROME_HEIGHT: u32 = 130;
+const X_LABEL_AREA_HEIGHT: u32 = 44;
+/// One row of job colours under the time axis.
+const LEGEND_HEIGHT: u32 = 24;
+const LEGEND_SWATCH_PIXELS: i32 = 12;
 const FOOTNOTE_HEIGHT: u32 = 22;
 const LANE_LABEL_WIDTH: u32 = 160;
 /// The y axis counts lanes in hundredths: plotters' custom tick marks need a
 /// range whose values it can format, which rules out `f64`.
 const LANE_UNITS: i32 = 100;
 /// Where a bar sits inside its lane, in [`LANE_UNITS`] from the lane's bottom;
-/// the space above holds the labels of bars too narrow for one.
+/// the space above holds the labels of lone bars too narrow for one.
 const BAR_BOTTOM: i32 = 12;
 const BAR_TOP: i32 = 60;
-const SHARED_LABEL_BOTTOM: i32 = 66;
-/// A poll of a few microseconds still shows as a sliver this wide.
-const MIN_BAR_PIXELS: f64 = 2.0;
+const LABEL_ABOVE_BOTTOM: i32 = 66;
+/// A poll of a few microseconds still shows as a bar this wide.
+const MIN_BAR_PIXELS: f64 = 5.0;
+/// Polls that crowd share the bar's height in at most this many stripes.
+const MAX_STRIPES: usize = 8;
 const LABEL_FONT_SIZE: u32 = 13;
 /// The naive width of one label character at [`LABEL_FONT_SIZE`], in pixels:
 /// an SVG is measured by the browser, not here, so estimate generously.
 const LABEL_CHAR_PIXELS: f64 = 8.0;
+/// The least space between a label and the next bar or label.
+const LABEL_GAP_PIXELS: f64 = 4.0;
 const STRIPE: RGBColor = RGBColor(0xF2, 0xF2, 0xF2);
 
 /// Okabe and Ito's palette, readable with every common colour-vision
@@ -258,6 +273,28 @@ fn label_pixels(label: &str) -> f64 {
     label.chars().count() as f64 * LABEL_CHAR_PIXELS
 }
 
+/// How many title characters fit on one line of the picture.
+fn title_line_chars() -> usize {
+    (f64::from(WIDTH - 2 * MARGIN) / TITLE_CHAR_PIXELS) as usize
+}
+
+/// `title` broken between words into lines that fit the picture's width; a
+/// single word longer than a line gets a line of its own.
+fn title_lines(title: &str) -> Vec<String> {
+    let fits = title_line_chars();
+    let mut lines: Vec<String> = Vec::new();
+    for word in title.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= fits => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
+}
+
 /// Draws `timeline` as a Gantt chart titled `title`, its time axis running
 /// from zero to `axis_end`, with `footnote` under it, and returns the file's
 /// text: the generated-file marker (an XML comment: plotters writes no
@@ -290,9 +327,25 @@ fn draw_chart(
 ) -> DrawResult {
     let lane_count = lanes.len();
     let lanes_high = i32::try_from(lane_count)?;
-    let height = CHROME_HEIGHT + LANE_HEIGHT * u32::try_from(lane_count)?;
+    let title_lines = title_lines(title);
+    let title_height = MARGIN + TITLE_LINE_HEIGHT * u32::try_from(title_lines.len())?;
+    let chart_height = 2 * MARGIN + LANE_HEIGHT * u32::try_from(lane_count)? + X_LABEL_AREA_HEIGHT;
+    let height = title_height + chart_height + LEGEND_HEIGHT + FOOTNOTE_HEIGHT;
     let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
+    let (title_area, rest) = root.split_vertically(title_height);
+    let (chart_area, rest) = rest.split_vertically(chart_height);
+    let (legend_area, footnote_area) = rest.split_vertically(LEGEND_HEIGHT);
+
+    let title_style = (FONT, TITLE_FONT_SIZE)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    for (line, text) in title_lines.iter().enumerate() {
+        let y = MARGIN + TITLE_LINE_HEIGHT * u32::try_from(line)?;
+        let at = (i32::try_from(WIDTH / 2)?, i32::try_from(y)?);
+        title_area.draw(&Text::new(text.as_str(), at, title_style.clone()))?;
+    }
 
     let axis_ms = milliseconds(axis_end);
     // Lane 0 is drawn at the top; plotters' y axis grows upwards.
@@ -300,11 +353,9 @@ fn draw_chart(
     let lane_centres = (0..lanes_high)
         .map(|lane| lane * LANE_UNITS + LANE_UNITS / 2)
         .collect();
-    let (chart_area, footnote_area) = root.split_vertically(height - FOOTNOTE_HEIGHT);
     let mut chart = ChartBuilder::on(&chart_area)
-        .caption(title, (FONT, 18))
-        .margin(12)
-        .x_label_area_size(44)
+        .margin(MARGIN)
+        .x_label_area_size(X_LABEL_AREA_HEIGHT)
         .y_label_area_size(LANE_LABEL_WIDTH)
         .build_cartesian_2d(
             0.0..axis_ms,
@@ -338,89 +389,68 @@ fn draw_chart(
 
     let (x_pixels, _) = chart.plotting_area().get_pixel_range();
     let pixels_per_ms = f64::from(x_pixels.end - x_pixels.start) / axis_ms;
-    let bars: Vec<Bar> = timeline
-        .segments()
-        .iter()
-        .map(|segment| {
-            let lane = lanes
-                .iter()
-                .position(|lane| *lane == segment.lane)
-                .unwrap_or_default();
-            let start = milliseconds(segment.start);
-            let end = milliseconds(segment.end).max(start + MIN_BAR_PIXELS / pixels_per_ms);
-            Bar {
-                lane,
-                job: segment.job,
-                start,
-                end,
-                fits_label: (end - start) * pixels_per_ms
-                    >= label_pixels(&segment.job.to_string()) + 4.0,
-            }
-        })
-        .collect();
-
-    chart.draw_series(bars.iter().map(|bar| {
+    let bars = lay_out_bars(timeline, lanes, pixels_per_ms);
+    let bar_rectangle = |bar: &Bar, style: ShapeStyle| {
         let bottom = lane_bottom(bar.lane);
-        Rectangle::new(
-            [
-                (bar.start, bottom + BAR_BOTTOM),
-                (bar.end, bottom + BAR_TOP),
-            ],
-            job_colour(bar.job).filled(),
-        )
-    }))?;
-    // A white edge separates bars that touch; slivers would vanish under it.
+        let (low, high) = bar.band();
+        Rectangle::new([(bar.start, bottom + low), (bar.end, bottom + high)], style)
+    };
+
+    // Slivers are drawn last, so that a bar they overlap cannot hide them.
+    let (wide, slivers): (Vec<&Bar>, Vec<&Bar>) = bars.iter().partition(|bar| bar.wide);
     chart.draw_series(
-        bars.iter()
-            .filter(|bar| (bar.end - bar.start) * pixels_per_ms >= 6.0)
-            .map(|bar| {
-                let bottom = lane_bottom(bar.lane);
-                Rectangle::new(
-                    [
-                        (bar.start, bottom + BAR_BOTTOM),
-                        (bar.end, bottom + BAR_TOP),
-                    ],
-                    WHITE.stroke_width(1),
-                )
-            }),
+        wide.iter()
+            .map(|bar| bar_rectangle(bar, job_colour(bar.job).filled())),
+    )?;
+    // A white edge separates wide bars that touch.
+    chart.draw_series(
+        wide.iter()
+            .map(|bar| bar_rectangle(bar, WHITE.stroke_width(1))),
+    )?;
+    chart.draw_series(
+        slivers
+            .iter()
+            .map(|bar| bar_rectangle(bar, job_colour(bar.job).filled())),
     )?;
 
     let centred = Pos::new(HPos::Center, VPos::Center);
-    chart.draw_series(bars.iter().filter(|bar| bar.fits_label).map(|bar| {
-        let style = (FONT, LABEL_FONT_SIZE)
-            .into_font()
-            .color(&label_colour(bar.job))
-            .pos(centred);
-        let middle = (
-            (bar.start + bar.end) / 2.0,
-            lane_bottom(bar.lane) + (BAR_BOTTOM + BAR_TOP) / 2,
-        );
-        Text::new(bar.job.to_string(), middle, style)
-    }))?;
-
-    let right_edge_ms = axis_ms;
     chart.draw_series(
-        shared_labels(&bars, lane_count, pixels_per_ms)
-            .into_iter()
-            .map(|label| {
-                let width_ms = label_pixels(&label.text) / pixels_per_ms;
-                // A label that would run off the chart ends at its last bar instead.
-                let (x, h_pos) = if label.start + width_ms > right_edge_ms {
-                    (label.end, HPos::Right)
+        bars.iter()
+            .filter(|bar| bar.label == Label::Inside)
+            .map(|bar| {
+                let style = (FONT, LABEL_FONT_SIZE)
+                    .into_font()
+                    .color(&label_colour(bar.job))
+                    .pos(centred);
+                let middle = (
+                    (bar.start + bar.end) / 2.0,
+                    lane_bottom(bar.lane) + (BAR_BOTTOM + BAR_TOP) / 2,
+                );
+                Text::new(bar.job.to_string(), middle, style)
+            }),
+    )?;
+    chart.draw_series(
+        bars.iter()
+            .filter(|bar| bar.label == Label::Above)
+            .map(|bar| {
+                let text = bar.job.to_string();
+                // A label that would run off the chart ends at its bar instead.
+                let (x, h_pos) = if bar.start + label_pixels(&text) / pixels_per_ms > axis_ms {
+                    (bar.end, HPos::Right)
                 } else {
-                    (label.start, HPos::Left)
+                    (bar.start, HPos::Left)
                 };
                 let style = (FONT, LABEL_FONT_SIZE)
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(h_pos, VPos::Bottom));
-                let y = lane_bottom(label.lane) + SHARED_LABEL_BOTTOM;
-                Text::new(label.text, (x, y), style)
+                Text::new(text, (x, lane_bottom(bar.lane) + LABEL_ABOVE_BOTTOM), style)
             }),
     )?;
 
+    draw_legend(&legend_area, &timeline.jobs(), x_pixels.start)?;
     let bottom_right = (
-        i32::try_from(WIDTH)? - 12,
+        i32::try_from(WIDTH - MARGIN)?,
         i32::try_from(FOOTNOTE_HEIGHT)? - 6,
     );
     footnote_area.draw(&Text::new(
@@ -435,58 +465,146 @@ fn draw_chart(
     Ok(())
 }
 
+/// One swatch per job, `job 0`, `job 1`, …, from `left` (the plot's left
+/// edge): what identifies the polls too narrow for a label.
+fn draw_legend(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    jobs: &[usize],
+    left: i32,
+) -> DrawResult {
+    let middle = i32::try_from(LEGEND_HEIGHT)? / 2;
+    let style = (FONT, LABEL_FONT_SIZE)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    let mut x = left;
+    for &job in jobs {
+        let half = LEGEND_SWATCH_PIXELS / 2;
+        area.draw(&Rectangle::new(
+            [
+                (x, middle - half),
+                (x + LEGEND_SWATCH_PIXELS, middle + half),
+            ],
+            job_colour(job).filled(),
+        ))?;
+        let text = format!("job {job}");
+        let text_x = x + LEGEND_SWATCH_PIXELS + 4;
+        area.draw(&Text::new(text.as_str(), (text_x, middle), style.clone()))?;
+        // Whole pixels: `label_pixels` of a short label is a whole number.
+        x = text_x + label_pixels(&text) as i32 + 8;
+    }
+    Ok(())
+}
+
 /// One segment as drawn, in milliseconds.
+#[derive(Debug)]
 struct Bar {
     lane: usize,
     job: usize,
     start: f64,
+    /// At least [`MIN_BAR_PIXELS`] after `start`.
     end: f64,
-    fits_label: bool,
+    /// Wide enough for its label inside.
+    wide: bool,
+    /// Which stripe of the bar's height it takes, of how many: a poll that
+    /// crowds with others shares the height with them, first on top.
+    stripe: (usize, usize),
+    label: Label,
 }
 
-/// The label above a run of bars too narrow for their own: their jobs, in
-/// order of first appearance.
-struct SharedLabel {
-    lane: usize,
-    text: String,
-    start: f64,
-    end: f64,
+/// Where a bar's job number goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Label {
+    /// Inside the bar, which is wide enough.
+    Inside,
+    /// Above a lone narrow bar.
+    Above,
+    /// Nowhere: the bar crowds with others, and the legend names its colour.
+    None,
 }
 
-fn shared_labels(bars: &[Bar], lane_count: usize, pixels_per_ms: f64) -> Vec<SharedLabel> {
-    let gap_ms = LABEL_CHAR_PIXELS / pixels_per_ms;
-    let mut labels = Vec::new();
-    for lane in 0..lane_count {
-        let mut current: Option<(SharedLabel, Vec<usize>)> = None;
-        for bar in bars
-            .iter()
-            .filter(|bar| bar.lane == lane && !bar.fits_label)
-        {
-            if let Some((label, jobs)) = &mut current {
-                let label_end = label.start + label_pixels(&label.text) / pixels_per_ms + gap_ms;
-                if bar.start <= label_end {
-                    if !jobs.contains(&bar.job) {
-                        jobs.push(bar.job);
-                        let _ = write!(label.text, " {}", bar.job);
-                    }
-                    label.end = label.end.max(bar.end);
-                    continue;
-                }
-            }
-            if let Some((label, _)) = current.take() {
-                labels.push(label);
-            }
-            let label = SharedLabel {
-                lane,
-                text: bar.job.to_string(),
-                start: bar.start,
-                end: bar.end,
-            };
-            current = Some((label, vec![bar.job]));
-        }
-        labels.extend(current.map(|(label, _)| label));
+impl Bar {
+    /// The bar's bottom and top, in [`LANE_UNITS`] from its lane's bottom.
+    fn band(&self) -> (i32, i32) {
+        let (stripe, stripes) = self.stripe;
+        let height = (BAR_TOP - BAR_BOTTOM) / stripes.max(1) as i32;
+        // The first poll of a crowd takes the top stripe.
+        let top = BAR_TOP - height * stripe as i32;
+        let bottom = if stripe + 1 == stripes {
+            BAR_BOTTOM
+        } else {
+            top - height
+        };
+        (bottom, top)
     }
-    labels
+}
+
+/// Every segment of `timeline` as a bar at least [`MIN_BAR_PIXELS`] wide.
+/// A bar wide enough for its job number carries it inside. Narrow bars on
+/// one lane that lie closer together than a label needs form a crowd: they
+/// share the bar's height in stripes, in order of time, and carry no label
+/// (the legend names their colours); a lone narrow bar has its number above.
+fn lay_out_bars(timeline: &Timeline, lanes: &[&str], pixels_per_ms: f64) -> Vec<Bar> {
+    let mut bars: Vec<Bar> = timeline
+        .segments()
+        .iter()
+        .map(|segment| {
+            let lane = lanes
+                .iter()
+                .position(|lane| *lane == segment.lane)
+                .unwrap_or_default();
+            let start = milliseconds(segment.start);
+            let end = milliseconds(segment.end);
+            let wide = (end - start) * pixels_per_ms
+                >= label_pixels(&segment.job.to_string()) + LABEL_GAP_PIXELS;
+            Bar {
+                lane,
+                job: segment.job,
+                start,
+                end: end.max(start + MIN_BAR_PIXELS / pixels_per_ms),
+                wide,
+                stripe: (0, 1),
+                label: if wide { Label::Inside } else { Label::Above },
+            }
+        })
+        .collect();
+    for lane in 0..lanes.len() {
+        let narrow: Vec<usize> = (0..bars.len())
+            .filter(|&index| bars[index].lane == lane && !bars[index].wide)
+            .collect();
+        let mut crowd: Vec<usize> = Vec::new();
+        let mut crowd_ends = f64::NEG_INFINITY;
+        for index in narrow {
+            let (start, end, job) = (bars[index].start, bars[index].end, bars[index].job);
+            if !crowd.is_empty() && start > crowd_ends {
+                mark_crowd(&mut bars, &crowd);
+                crowd.clear();
+            }
+            // What the bar needs to itself: its width, or its label's.
+            let label_ms = (label_pixels(&job.to_string()) + LABEL_GAP_PIXELS) / pixels_per_ms;
+            let needs_until = end.max(start + label_ms);
+            crowd_ends = if crowd.is_empty() {
+                needs_until
+            } else {
+                crowd_ends.max(needs_until)
+            };
+            crowd.push(index);
+        }
+        mark_crowd(&mut bars, &crowd);
+    }
+    bars
+}
+
+/// Stripes the bars of a crowd of two or more and takes their labels away.
+fn mark_crowd(bars: &mut [Bar], crowd: &[usize]) {
+    if crowd.len() < 2 {
+        return;
+    }
+    let stripes = crowd.len().min(MAX_STRIPES);
+    for (position, &index) in crowd.iter().enumerate() {
+        bars[index].stripe = (position % stripes, stripes);
+        bars[index].label = Label::None;
+    }
 }
 
 #[cfg(test)]
@@ -559,14 +677,139 @@ mod tests {
         );
     }
 
+    /// The `<rect>` elements as `(x, y, width, height, fill)`, in order.
+    fn rects(svg: &str) -> Vec<(f64, f64, f64, f64, String)> {
+        let attribute = |element: &str, name: &str| {
+            let (_, rest) = element.split_once(&format!(" {name}=\""))?;
+            Some(rest.split_once('"')?.0.to_owned())
+        };
+        svg.split("<rect")
+            .skip(1)
+            .filter_map(|rest| {
+                let element = rest.split_once("/>")?.0;
+                let number = |name| attribute(element, name)?.parse().ok();
+                Some((
+                    number("x")?,
+                    number("y")?,
+                    number("width")?,
+                    number("height")?,
+                    attribute(element, "fill")?,
+                ))
+            })
+            .collect()
+    }
+
     #[test]
-    fn polls_too_narrow_for_a_label_share_one_label() {
-        let texts = texts(&rendered());
-        assert!(texts.iter().any(|text| text == "0 1 2"), "{texts:?}");
+    fn crowded_polls_share_the_bar_in_stripes_and_a_lone_poll_keeps_its_label() {
+        let svg = rendered();
+        let texts = texts(&svg);
+        assert!(
+            !texts.iter().any(|text| text.contains("0 1")),
+            "crowded polls carry no shared label: {texts:?}"
+        );
         assert!(
             texts.iter().any(|text| text == "2"),
             "the lone wake-up keeps its own label: {texts:?}"
         );
+        // The three polls at 0 ms: one stripe each, stacked, none hidden.
+        let crowd: Vec<_> = rects(&svg)
+            .into_iter()
+            .filter(|(x, _, width, height, fill)| {
+                *x < 200.0
+                    && *width < 10.0
+                    && *height < 16.0
+                    && (0..3).any(|job| *fill == job_colour_hex(job))
+            })
+            .collect();
+        assert_eq!(crowd.len(), 3, "{crowd:?}");
+        for pair in crowd.windows(2) {
+            let ((_, upper, _, height, _), (_, lower, _, _, _)) = (&pair[0], &pair[1]);
+            assert!(upper + height <= *lower, "stripes overlap: {crowd:?}");
+        }
+    }
+
+    #[test]
+    fn every_bar_is_at_least_a_few_pixels_wide() {
+        let bar_fills: Vec<String> = (0..3).map(job_colour_hex).collect();
+        let bars: Vec<_> = rects(&rendered())
+            .into_iter()
+            .filter(|(_, _, _, height, fill)| *height > 3.0 && bar_fills.contains(fill))
+            .collect();
+        // Two wide jobs, four polls, three legend swatches.
+        assert_eq!(bars.len(), 2 + 4 + 3, "{bars:?}");
+        for (_, _, width, _, _) in &bars {
+            assert!(*width >= MIN_BAR_PIXELS - 1.0, "{bars:?}");
+        }
+    }
+
+    #[test]
+    fn a_legend_names_the_colour_of_every_job() {
+        let svg = rendered();
+        let texts = texts(&svg);
+        for job in 0..3 {
+            let name = format!("job {job}");
+            assert!(texts.contains(&name), "no legend entry {name}: {texts:?}");
+        }
+        let swatches = rects(&svg)
+            .into_iter()
+            .filter(|(_, _, width, height, _)| {
+                *width == f64::from(LEGEND_SWATCH_PIXELS)
+                    && *height == f64::from(LEGEND_SWATCH_PIXELS)
+            })
+            .map(|(_, _, _, _, fill)| fill)
+            .collect::<Vec<_>>();
+        let fills: Vec<String> = (0..3).map(job_colour_hex).collect();
+        assert_eq!(swatches, fills);
+    }
+
+    #[test]
+    fn a_long_title_wraps_between_words_into_lines_that_fit() {
+        let long = "Tuned executor: tasks 0–4 sleep until 20, 40, 60, 80, 100 ms, \
+                    then task 5 counts for about 50 ms without yielding; done at 100 ms";
+        let lines = title_lines(long);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines.join(" "), long);
+        for line in &lines {
+            let pixels = line.chars().count() as f64 * TITLE_CHAR_PIXELS;
+            assert!(pixels <= f64::from(WIDTH - 2 * MARGIN), "{line}");
+        }
+        assert_eq!(title_lines("sample"), ["sample"]);
+
+        let footnote = "recorded on 2 cores";
+        let axis = Duration::from_millis(250);
+        let short = render_svg("sample", footnote, &sample(), axis).unwrap();
+        let wrapped = render_svg(long, footnote, &sample(), axis).unwrap();
+        let texts = texts(&wrapped);
+        assert!(lines.iter().all(|line| texts.contains(line)), "{texts:?}");
+        let height = |svg: &str| {
+            svg.split("height=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse::<u32>()
+                .unwrap()
+        };
+        assert_eq!(height(&wrapped), height(&short) + TITLE_LINE_HEIGHT);
+    }
+
+    #[test]
+    fn every_recorded_title_fits_the_width() {
+        let root = crate::repository_root().unwrap();
+        let book = Book::load(&root).unwrap();
+        for chapter in &book.chapters {
+            if spec_of(chapter).is_none() {
+                continue;
+            }
+            let file: DataFile<Vec<RecordedPicture>> =
+                data::read(&root, &data_path(chapter), "-").unwrap();
+            for picture in &file.data {
+                for line in title_lines(&picture.title) {
+                    assert!(line.chars().count() <= title_line_chars(), "{line}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -11,9 +11,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use super::{
-    Scenario, Variant, Workload, calibrate_count_to, count_to, run_on_rayon, time_variant,
+    Scenario, Variant, Workload, calibrate_count_to, count_to, run_on_rayon,
+    time_variant,
 };
-use crate::measured::{BenchImplementation, BenchSuite, BenchWorkload, Routine, Sampling};
+use crate::measured::{
+    BenchImplementation, BenchSuite, BenchWorkload, Routine, Sampling,
+};
 
 const JOBS: usize = 5;
 /// The same total work as five whole jobs, cut into this many pieces.
@@ -93,14 +96,19 @@ pub const BENCH: BenchSuite<Scaled> = BenchSuite {
                     id: "whole_jobs",
                     routine: Routine::Iter(|scaled| {
                         let each = scaled.scenario.cpu_iterations;
-                        black_box(run_on_rayon(JOBS, |_| count_to(black_box(each))));
+                        black_box(run_on_rayon(JOBS, |_| {
+                            count_to(black_box(each))
+                        }));
                     }),
                 },
                 BenchImplementation {
                     id: "fifty_slices",
                     routine: Routine::Iter(|scaled| {
-                        let each = scaled.scenario.cpu_iterations * JOBS as u64 / SLICES as u64;
-                        black_box(run_on_rayon(SLICES, |_| count_to(black_box(each))));
+                        let each = scaled.scenario.cpu_iterations * JOBS as u64
+                            / SLICES as u64;
+                        black_box(run_on_rayon(SLICES, |_| {
+                            count_to(black_box(each))
+                        }));
                     }),
                 },
             ],

@@ -27,7 +27,10 @@ pub fn is_prime(n: u64) -> bool {
 /// The predicate is a parameter so that a test can watch which threads call it.
 // The exercise crate copies this region without `chapters_code`: examples
 // live in the tests below, not in doctests that would name this crate.
-pub fn count_primes_in_parallel(limit: u64, is_prime: impl Fn(u64) -> bool + Sync + Send) -> usize {
+pub fn count_primes_in_parallel(
+    limit: u64,
+    is_prime: impl Fn(u64) -> bool + Sync + Send,
+) -> usize {
     // ANCHOR: prime_count_solution
     (0..limit).into_par_iter().filter(|&n| is_prime(n)).count()
     // ANCHOR_END: prime_count_solution
@@ -96,11 +99,14 @@ mod tests {
             .build()
             .unwrap();
         let meeting = Meeting::default();
-        let count = pool.install(|| count_primes_in_parallel(1_000, |n| meeting.is_prime(n)));
+        let count = pool.install(|| {
+            count_primes_in_parallel(1_000, |n| meeting.is_prime(n))
+        });
         assert_eq!(count, 168);
         assert!(
             meeting.state.lock().unwrap().met,
-            "only one thread ever checked a number: the count did not run in parallel"
+            "only one thread ever checked a number: the count did not run in \
+             parallel"
         );
     }
 }

@@ -38,7 +38,10 @@ pub fn run_sequential<T>(jobs: usize, job: impl FnMut(usize) -> T) -> Vec<T> {
 /// let names = ["pizza", "salad"];
 /// assert_eq!(run_on_threads(2, |job| names[job].len()), [5, 5]);
 /// ```
-pub fn run_on_threads<T: Send>(jobs: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+pub fn run_on_threads<T: Send>(
+    jobs: usize,
+    job: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
     let job = &job;
     thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
@@ -65,7 +68,10 @@ pub fn run_on_threads<T: Send>(jobs: usize, job: impl Fn(usize) -> T + Sync) -> 
 ///
 /// assert_eq!(run_on_rayon(3, |job| count_to(job as u64)), [0, 1, 2]);
 /// ```
-pub fn run_on_rayon<T: Send>(jobs: usize, job: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
+pub fn run_on_rayon<T: Send>(
+    jobs: usize,
+    job: impl Fn(usize) -> T + Sync + Send,
+) -> Vec<T> {
     (0..jobs).into_par_iter().map(job).collect()
 }
 
@@ -98,7 +104,10 @@ pub fn run_on_rayon_pool<T: Send>(
 /// let doubled = futures::executor::block_on(await_one_by_one(3, |job| async move { job * 2 }));
 /// assert_eq!(doubled, [0, 2, 4]);
 /// ```
-pub async fn await_one_by_one<T, F>(jobs: usize, mut job: impl FnMut(usize) -> F) -> Vec<T>
+pub async fn await_one_by_one<T, F>(
+    jobs: usize,
+    mut job: impl FnMut(usize) -> F,
+) -> Vec<T>
 where
     F: Future<Output = T>,
 {
@@ -125,13 +134,19 @@ where
 /// let squares = runtime.block_on(run_tokio_tasks(3, |job| async move { job * job }));
 /// assert_eq!(squares, [0, 1, 4]);
 /// ```
-pub async fn run_tokio_tasks<T, F>(jobs: usize, job: impl Fn(usize) -> F) -> Vec<T>
+pub async fn run_tokio_tasks<T, F>(
+    jobs: usize,
+    job: impl Fn(usize) -> F,
+) -> Vec<T>
 where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let handles: Vec<JoinHandle<T>> = (0..jobs).map(|index| tokio::spawn(job(index))).collect();
+    // ANCHOR: tokio_tasks_runner_slide
+    let handles: Vec<JoinHandle<T>> =
+        (0..jobs).map(|index| tokio::spawn(job(index))).collect();
     join_in_order(handles).await
+    // ANCHOR_END: tokio_tasks_runner_slide
 }
 // ANCHOR_END: tokio_tasks_runner
 
@@ -158,7 +173,8 @@ where
     J: Fn(usize) -> T + Send + Sync + 'static,
     T: Send + 'static,
 {
-    // Every pool thread needs its own handle on the job, and may outlive this call.
+    // Every pool thread needs its own handle on the job, and may outlive
+    // this call.
     let job = Arc::new(job);
     let handles: Vec<JoinHandle<T>> = (0..jobs)
         .map(|index| {
@@ -170,10 +186,11 @@ where
 }
 // ANCHOR_END: spawn_blocking_runner
 
+// ANCHOR: join_in_order
 async fn join_in_order<T>(handles: Vec<JoinHandle<T>>) -> Vec<T> {
     let mut results = Vec::with_capacity(handles.len());
     for handle in handles {
-        // Re-raise a task's panic with its own message rather than a JoinError.
+        // Re-raise a task's panic with its own message, not a JoinError.
         let result = handle
             .await
             .unwrap_or_else(|error| panic::resume_unwind(error.into_panic()));
@@ -181,6 +198,7 @@ async fn join_in_order<T>(handles: Vec<JoinHandle<T>>) -> Vec<T> {
     }
     results
 }
+// ANCHOR_END: join_in_order
 
 // ANCHOR: smol_tasks_runner
 /// Spawns one task per job on smol's global executor, then awaits them in
@@ -196,12 +214,16 @@ async fn join_in_order<T>(handles: Vec<JoinHandle<T>>) -> Vec<T> {
 /// let lengths = smol::block_on(run_smol_tasks(2, |job| async move { job + 10 }));
 /// assert_eq!(lengths, [10, 11]);
 /// ```
-pub async fn run_smol_tasks<T, F>(jobs: usize, job: impl Fn(usize) -> F) -> Vec<T>
+pub async fn run_smol_tasks<T, F>(
+    jobs: usize,
+    job: impl Fn(usize) -> F,
+) -> Vec<T>
 where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let tasks: Vec<smol::Task<T>> = (0..jobs).map(|index| smol::spawn(job(index))).collect();
+    let tasks: Vec<smol::Task<T>> =
+        (0..jobs).map(|index| smol::spawn(job(index))).collect();
     let mut results = Vec::with_capacity(jobs);
     for task in tasks {
         results.push(task.await);

@@ -9,10 +9,10 @@ use tokio::runtime::{Builder, Runtime};
 
 use super::jobs::{blocking_sleep, count_to, smol_sleep, tokio_sleep};
 use super::runners::{
-    run_on_rayon, run_on_threads, run_sequential, run_smol_tasks, run_spawn_blocking,
-    run_tokio_tasks,
+    run_on_rayon, run_on_threads, run_sequential, run_smol_tasks,
+    run_spawn_blocking, run_tokio_tasks,
 };
-use super::variants::Variant;
+use super::variants::{Variant, tokio_workers};
 
 /// What the five jobs do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -81,7 +81,11 @@ pub fn available_cores() -> usize {
 /// let took = time_variant(Variant::Threads, Workload::SleepBound, &scenario);
 /// assert!(took >= Duration::from_millis(1));
 /// ```
-pub fn time_variant(variant: Variant, workload: Workload, scenario: &Scenario) -> Duration {
+pub fn time_variant(
+    variant: Variant,
+    workload: Workload,
+    scenario: &Scenario,
+) -> Duration {
     let Scenario {
         jobs,
         sleep,
@@ -90,7 +94,12 @@ pub fn time_variant(variant: Variant, workload: Workload, scenario: &Scenario) -
     match workload {
         Workload::SleepBound => {
             let (took, finished) = time_sleeps(variant, jobs, sleep);
-            assert_eq!(finished.len(), jobs, "{} lost a sleep job", variant.id());
+            assert_eq!(
+                finished.len(),
+                jobs,
+                "{} lost a sleep job",
+                variant.id()
+            );
             took
         }
         Workload::CpuBound => {
@@ -108,14 +117,24 @@ pub fn time_variant(variant: Variant, workload: Workload, scenario: &Scenario) -
 
 // ANCHOR_END: time_variant
 
-fn time_sleeps(variant: Variant, jobs: usize, sleep: Duration) -> (Duration, Vec<()>) {
+fn time_sleeps(
+    variant: Variant,
+    jobs: usize,
+    sleep: Duration,
+) -> (Duration, Vec<()>) {
     match variant {
-        Variant::Sequential => timed(|| run_sequential(jobs, |_| blocking_sleep(sleep))),
-        Variant::Threads => timed(|| run_on_threads(jobs, |_| blocking_sleep(sleep))),
+        Variant::Sequential => {
+            timed(|| run_sequential(jobs, |_| blocking_sleep(sleep)))
+        }
+        Variant::Threads => {
+            timed(|| run_on_threads(jobs, |_| blocking_sleep(sleep)))
+        }
+        // ANCHOR: rayon_sleeps
         Variant::Rayon => {
             wake_rayon_workers();
             timed(|| run_on_rayon(jobs, |_| blocking_sleep(sleep)))
         }
+        // ANCHOR_END: rayon_sleeps
         Variant::TokioTasks => timed_on(
             &multi_thread_runtime(),
             run_tokio_tasks(jobs, |_| tokio_sleep(sleep)),
@@ -136,7 +155,11 @@ fn time_sleeps(variant: Variant, jobs: usize, sleep: Duration) -> (Duration, Vec
 }
 
 // ANCHOR: time_counting
-fn time_counting(variant: Variant, jobs: usize, n: u64) -> (Duration, Vec<u64>) {
+fn time_counting(
+    variant: Variant,
+    jobs: usize,
+    n: u64,
+) -> (Duration, Vec<u64>) {
     match variant {
         Variant::Sequential => timed(|| run_sequential(jobs, |_| count_to(n))),
         Variant::Threads => timed(|| run_on_threads(jobs, |_| count_to(n))),
@@ -144,7 +167,8 @@ fn time_counting(variant: Variant, jobs: usize, n: u64) -> (Duration, Vec<u64>) 
             wake_rayon_workers();
             timed(|| run_on_rayon(jobs, |_| count_to(n)))
         }
-        // An async block that never awaits: the task holds its worker until done.
+        // An async block that never awaits: the task holds its worker until
+        // it is done.
         Variant::TokioTasks => timed_on(
             &multi_thread_runtime(),
             run_tokio_tasks(jobs, |_| async move { count_to(n) }),
@@ -169,7 +193,7 @@ fn time_counting(variant: Variant, jobs: usize, n: u64) -> (Duration, Vec<u64>) 
 /// A multi-thread tokio runtime with one worker per core, the timer enabled.
 fn multi_thread_runtime() -> Runtime {
     Builder::new_multi_thread()
-        .worker_threads(available_cores())
+        .worker_threads(tokio_workers())
         .enable_time()
         .build()
         .expect("building a multi-thread tokio runtime")
@@ -200,13 +224,18 @@ fn timed<T>(run: impl FnOnce() -> T) -> (Duration, T) {
     (start.elapsed(), output)
 }
 
-fn timed_on<T>(runtime: &Runtime, run: impl Future<Output = T>) -> (Duration, T) {
+// ANCHOR: timed_on
+fn timed_on<T>(
+    runtime: &Runtime,
+    run: impl Future<Output = T>,
+) -> (Duration, T) {
     runtime.block_on(async {
         let start = Instant::now();
         let output = run.await;
         (start.elapsed(), output)
     })
 }
+// ANCHOR_END: timed_on
 
 fn timed_on_smol<T>(run: impl Future<Output = T>) -> (Duration, T) {
     smol::block_on(async {
@@ -264,6 +293,26 @@ pub fn calibrate_count_to(target: Duration) -> CpuCalibration {
         iterations,
         one_job: took,
     }
+}
+
+/// How long `count_to(n)` takes on this machine, one job alone: the fastest
+/// of five runs, since interruptions only ever make a run slower. A short
+/// count is repeated back to back and the time divided, so that reading the
+/// clock (tens of nanoseconds) does not inflate a job of a few hundred.
+///
+/// ```
+/// use chapters_code::ch01_concurrency_vs_parallelism::time_count;
+///
+/// assert!(time_count(1_000) < std::time::Duration::from_secs(1));
+/// ```
+pub fn time_count(n: u64) -> Duration {
+    // About a million steps per timing, however short one count is.
+    let repeats = (1_000_000 / n.max(1)).max(1);
+    let all = (0..5)
+        .map(|_| timed(|| (0..repeats).map(|_| count_to(n)).sum::<u64>()).0)
+        .min()
+        .unwrap_or_default();
+    all / u32::try_from(repeats).unwrap_or(u32::MAX)
 }
 
 fn fastest_count(n: u64, runs: usize) -> Duration {

@@ -11,10 +11,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::{
-    AfterPoll, ReadySet, TaskState, count_ones_kernighan, count_ones_naive_loop, find_unpaired,
-    modify_bit, modify_bit_branchy,
+    AfterPoll, ReadySet, TaskState, count_ones_kernighan,
+    count_ones_naive_loop, find_unpaired, modify_bit, modify_bit_branchy,
 };
-use crate::measured::{BenchImplementation, BenchSuite, BenchWorkload, Routine, Sampling};
+use crate::measured::{
+    BenchImplementation, BenchSuite, BenchWorkload, Routine, Sampling,
+};
 
 /// The inputs every routine works on, built once per bench run.
 pub struct Inputs {
@@ -157,14 +159,24 @@ pub const BENCH: BenchSuite<Inputs> = BenchSuite {
                     id: "kernighan",
                     routine: Routine::Iter(|inputs| {
                         let words = black_box(&inputs.words);
-                        black_box(words.iter().map(|&w| count_ones_kernighan(w)).sum::<u32>());
+                        black_box(
+                            words
+                                .iter()
+                                .map(|&w| count_ones_kernighan(w))
+                                .sum::<u32>(),
+                        );
                     }),
                 },
                 BenchImplementation {
                     id: "naive_loop",
                     routine: Routine::Iter(|inputs| {
                         let words = black_box(&inputs.words);
-                        black_box(words.iter().map(|&w| count_ones_naive_loop(w)).sum::<u32>());
+                        black_box(
+                            words
+                                .iter()
+                                .map(|&w| count_ones_naive_loop(w))
+                                .sum::<u32>(),
+                        );
                     }),
                 },
             ],
@@ -178,9 +190,9 @@ pub const BENCH: BenchSuite<Inputs> = BenchSuite {
                     id: "branchless",
                     routine: Routine::Iter(|inputs| {
                         let edits = black_box(&inputs.edits).iter();
-                        black_box(
-                            edits.fold(0, |acc, &(x, n, state)| acc ^ modify_bit(x, n, state)),
-                        );
+                        black_box(edits.fold(0, |acc, &(x, n, state)| {
+                            acc ^ modify_bit(x, n, state)
+                        }));
                     }),
                 },
                 BenchImplementation {
@@ -208,7 +220,9 @@ pub const BENCH: BenchSuite<Inputs> = BenchSuite {
                 BenchImplementation {
                     id: "hash_map",
                     routine: Routine::Iter(|inputs| {
-                        black_box(unpaired_by_counting(black_box(&inputs.numbers)));
+                        black_box(unpaired_by_counting(black_box(
+                            &inputs.numbers,
+                        )));
                     }),
                 },
             ],
@@ -226,7 +240,10 @@ pub const BENCH: BenchSuite<Inputs> = BenchSuite {
                             .iter()
                             .filter(|&&slot| inputs.ready.mark_ready(slot))
                             .count();
-                        black_box(newly_ready + inputs.ready.take_ready().sum::<usize>());
+                        black_box(
+                            newly_ready
+                                + inputs.ready.take_ready().sum::<usize>(),
+                        );
                     }),
                 },
                 BenchImplementation {
@@ -235,12 +252,15 @@ pub const BENCH: BenchSuite<Inputs> = BenchSuite {
                         let flags = &inputs.flags;
                         let newly_ready = black_box(&inputs.ready_slots)
                             .iter()
-                            .filter(|&&slot| !flags[slot].swap(true, Ordering::AcqRel))
+                            .filter(|&&slot| {
+                                !flags[slot].swap(true, Ordering::AcqRel)
+                            })
                             .count();
                         let taken = (0..64)
                             .filter(|&slot| {
                                 flags[slot].load(Ordering::Relaxed)
-                                    && flags[slot].swap(false, Ordering::Acquire)
+                                    && flags[slot]
+                                        .swap(false, Ordering::Acquire)
                             })
                             .sum::<usize>();
                         black_box(newly_ready + taken);
@@ -262,8 +282,10 @@ pub const BENCH: BenchSuite<Inputs> = BenchSuite {
                         for _ in 0..100 {
                             black_box(state.transition_to_scheduled());
                             black_box(state.transition_to_running().is_ok());
-                            notified +=
-                                usize::from(state.transition_to_idle() == AfterPoll::Notified);
+                            notified += usize::from(
+                                state.transition_to_idle()
+                                    == AfterPoll::Notified,
+                            );
                         }
                         black_box(notified);
                     }),

@@ -129,10 +129,13 @@ mod tests {
             for _ in 0..4 {
                 scope.spawn(|| {
                     for _ in 0..2_000 {
-                        // Claim a handful, check nobody else holds them, give them back.
-                        let mine: Vec<usize> = (0..8).filter_map(|_| slots.claim()).collect();
+                        // Claim a handful, check that nobody else holds
+                        // them, give them back.
+                        let mine: Vec<usize> =
+                            (0..8).filter_map(|_| slots.claim()).collect();
                         for &slot in &mine {
-                            let was_owned = owned[slot].swap(true, Ordering::Relaxed);
+                            let was_owned =
+                                owned[slot].swap(true, Ordering::Relaxed);
                             assert!(!was_owned, "slot {slot} handed out twice");
                         }
                         for &slot in &mine {
@@ -151,7 +154,11 @@ mod tests {
         let slots = SlotAllocator::new();
         let mut claimed: Vec<usize> = thread::scope(|scope| {
             let workers: Vec<_> = (0..4)
-                .map(|_| scope.spawn(|| std::iter::from_fn(|| slots.claim()).collect::<Vec<_>>()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        std::iter::from_fn(|| slots.claim()).collect::<Vec<_>>()
+                    })
+                })
                 .collect();
             workers
                 .into_iter()

@@ -346,6 +346,7 @@ impl TaskState {
         Snapshot(self.word.fetch_and(!JOIN_INTERESTED, Ordering::AcqRel))
     }
 
+    // ANCHOR: ref_counting
     /// One more owner. Relaxed is enough: the new owner got the task from an
     /// existing one, which already synchronises with everything before.
     ///
@@ -358,6 +359,8 @@ impl TaskState {
     /// assert!(state.snapshot().is_scheduled(), "the flags are untouched");
     /// ```
     pub fn ref_inc(&self) {
+        // Relaxed: the caller holds a reference already, so nobody can free
+        // the task meanwhile, and counting one more publishes nothing.
         let before = self.word.fetch_add(REF_ONE, Ordering::Relaxed);
         assert!(
             before <= usize::MAX - REF_ONE,
@@ -376,6 +379,8 @@ impl TaskState {
     /// assert!(state.ref_dec()); // the last owner frees it
     /// ```
     pub fn ref_dec(&self) -> bool {
+        // Release: this owner's uses of the task come before its decrement.
+        // Acquire: the last owner, which frees the task, sees all of them.
         let before = Snapshot(self.word.fetch_sub(REF_ONE, Ordering::AcqRel));
         assert!(
             before.ref_count() > 0,
@@ -383,6 +388,31 @@ impl TaskState {
         );
         before.ref_count() == 1
     }
+    // ANCHOR_END: ref_counting
+}
+
+/// Transitions written the tempting wrong way, kept so that the book can show
+/// what loom finds in them and what ordinary tests miss. Nothing runs them but
+/// the tests.
+pub mod racy {
+    use super::{AfterPoll, Ordering, RUNNING, Snapshot, TaskState};
+
+    // ANCHOR: transition_to_idle_racy
+    /// [`TaskState::transition_to_idle`] as a load, then a separate store.
+    /// Right whenever one step follows another; wrong when a waker's step
+    /// falls between the two, which loses its wake-up.
+    pub fn transition_to_idle(state: &TaskState) -> AfterPoll {
+        let before = Snapshot(state.word.load(Ordering::Acquire));
+        // A waker that runs here sees RUNNING and leaves the queueing to the
+        // poller, which is about to store a word without its SCHEDULED.
+        state.word.store(before.0 & !RUNNING, Ordering::Release);
+        if before.is_scheduled() {
+            AfterPoll::Notified
+        } else {
+            AfterPoll::Idle
+        }
+    }
+    // ANCHOR_END: transition_to_idle_racy
 }
 
 impl fmt::Debug for TaskState {
@@ -410,7 +440,9 @@ mod tests {
         assert!(state.transition_to_scheduled());
         state.transition_to_running().unwrap();
         let done = state.transition_to_complete();
-        assert!(done.is_complete() && !done.is_running() && !done.is_scheduled());
+        assert!(
+            done.is_complete() && !done.is_running() && !done.is_scheduled()
+        );
         assert!(
             !state.transition_to_scheduled(),
             "a complete task is never queued again"

@@ -77,7 +77,9 @@ impl Generator for StartThenFinish {
                 log.say(format!("Finished id={id}"));
                 Step::Returned(id)
             }
-            Self::Done => panic!("a generator that returned was resumed (StopIteration)"),
+            Self::Done => {
+                panic!("a generator that returned was resumed (StopIteration)")
+            }
         }
     }
 }
@@ -98,7 +100,8 @@ impl Generator for StartThenFinish {
 /// assert_eq!(log.lines(), ["Starting id=1", "Starting id=2", "Finished id=1", "Finished id=2"]);
 /// ```
 pub fn run_generators<G: Generator>(tasks: Vec<G>) -> Vec<G::Output> {
-    let mut results: Vec<Option<G::Output>> = tasks.iter().map(|_| None).collect();
+    let mut results: Vec<Option<G::Output>> =
+        tasks.iter().map(|_| None).collect();
     let mut ready: Vec<(usize, G)> = tasks.into_iter().enumerate().collect();
     while !ready.is_empty() {
         let mut next = Vec::new();
@@ -112,7 +115,9 @@ pub fn run_generators<G: Generator>(tasks: Vec<G>) -> Vec<G::Output> {
     }
     results
         .into_iter()
-        .map(|result| result.expect("the loop only stops when every task has returned"))
+        .map(|result| {
+            result.expect("the loop only stops when every task has returned")
+        })
         .collect()
 }
 // ANCHOR_END: generator_loop

@@ -46,7 +46,7 @@ impl Future for StartThenFinishFuture {
     type Output = u32;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-        // Every field is `Unpin`, so the future may be moved and `get_mut` is safe.
+        // Every field is `Unpin`, so `get_mut` may unpin the future.
         let this = self.get_mut();
         match std::mem::replace(this, Self::Done) {
             Self::Start { id, log } => {
@@ -60,7 +60,9 @@ impl Future for StartThenFinishFuture {
                 log.say(format!("Finished id={id}"));
                 Poll::Ready(id)
             }
-            Self::Done => panic!("a future that returned Ready was polled again"),
+            Self::Done => {
+                panic!("a future that returned Ready was polled again")
+            }
         }
     }
 }

@@ -6,16 +6,19 @@
 //! 1. [`generator_loop`]: the talk's loop over resumable tasks (a `ready`
 //!    list and a `next` list), with the tasks written as state machines.
 //! 2. [`hand_written_future`]: the same task as a `Future`, by hand and as an
-//!    `async fn`; [`exercise`] writes its `yield_now`.
+//!    `async fn`; [`exercise`] writes its `yield_now`, and a `join` of two
+//!    futures.
 //! 3. [`block_on`]: one future, a thread-parking waker.
 //! 4. [`never_woken`]: what happens to a future that returns `Pending`
 //!    without arranging a wake-up.
 //! 5. [`naive_executor`]: the executor a learner writes first.
 //! 6. [`tuned_executor`]: one allocation per task, chapter 2's state word,
-//!    a local run queue, a raw waker, join handles that carry panics.
+//!    a local run queue, a raw waker, join handles that carry panics;
+//!    [`pinning`]: why the future in a task must never move.
 //! 7. [`timers`]: a thread per sleep, then a heap of deadlines.
 //! 8. [`one_slot_channel`] and [`workloads`]: what the benchmarks run.
 //! 9. [`timelines`]: the timers recorded as pictures (`cargo xtask timelines`).
+//! 10. [`questions`]: what the chapter's predict-the-outcome questions run.
 //!
 //! [`log::Log`] records what the example tasks "print".
 
@@ -30,6 +33,8 @@ pub mod log;
 pub mod naive_executor;
 pub mod never_woken;
 pub mod one_slot_channel;
+pub mod pinning;
+pub mod questions;
 pub mod timelines;
 pub mod timers;
 pub mod tuned_executor;

@@ -3,7 +3,6 @@
 //! `mpsc` channel of those `Arc`s; waking a task sends it down the channel.
 //! It works, and it is short. Its costs are measured in the chapter.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -66,13 +65,36 @@ impl<T> Future for NaiveJoinHandle<T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        Pin::new(&mut self.0).poll(cx).map(|output| {
-            output
-                .expect("the task was dropped before it finished: a panic ends the whole executor")
-        })
+        // The sender goes unsent only if the task is dropped unfinished:
+        // it panicked (and so did `block_on`), or nothing could wake it.
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|output| output.expect("the task was dropped unfinished"))
     }
 }
 // ANCHOR_END: naive_spawn
+
+impl NaiveExecutor {
+    /// An executor with an empty run queue.
+    pub fn new() -> Self {
+        let (run_queue, ready) = mpsc::channel();
+        Self {
+            spawner: NaiveSpawner { run_queue },
+            ready,
+        }
+    }
+
+    /// A handle to spawn tasks with, from inside tasks too.
+    pub fn spawner(&self) -> NaiveSpawner {
+        self.spawner.clone()
+    }
+}
+
+impl Default for NaiveExecutor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 // ANCHOR: naive_executor
 /// The learner's first executor. A panicking task is not caught: it unwinds
@@ -96,31 +118,9 @@ impl<T> Future for NaiveJoinHandle<T> {
 pub struct NaiveExecutor {
     spawner: NaiveSpawner,
     ready: Receiver<Arc<Task>>,
-    runs: Cell<u64>,
 }
 
 impl NaiveExecutor {
-    /// An executor with an empty run queue.
-    pub fn new() -> Self {
-        let (run_queue, ready) = mpsc::channel();
-        Self {
-            spawner: NaiveSpawner { run_queue },
-            ready,
-            runs: Cell::new(0),
-        }
-    }
-
-    /// A handle to spawn tasks with, from inside tasks too.
-    pub fn spawner(&self) -> NaiveSpawner {
-        self.spawner.clone()
-    }
-
-    /// How many times a task was taken off the run queue, including the
-    /// times it turned out to be finished already.
-    pub fn runs(&self) -> u64 {
-        self.runs.get()
-    }
-
     /// Spawns `future` as the main task and runs tasks off the queue until
     /// the main task has finished. When the queue is empty, `recv` blocks the
     /// thread until some waker sends a task: that is how it sleeps.
@@ -135,8 +135,8 @@ impl NaiveExecutor {
                 .ready
                 .recv()
                 .expect("the executor keeps a sender, so the queue stays open");
-            self.runs.set(self.runs.get() + 1);
-            let mut slot = task.future.lock().expect("a task panicked while polled");
+            let mut slot =
+                task.future.lock().expect("a task panicked while polled");
             if let Some(mut future) = slot.take() {
                 let waker = Waker::from(Arc::clone(&task));
                 let mut cx = Context::from_waker(&waker);
@@ -149,12 +149,6 @@ impl NaiveExecutor {
                 return output;
             }
         }
-    }
-}
-
-impl Default for NaiveExecutor {
-    fn default() -> Self {
-        Self::new()
     }
 }
 // ANCHOR_END: naive_executor

@@ -49,7 +49,10 @@ pub struct GaveUp {
 /// let gave_up = block_on_for(NeverWoken, Duration::from_millis(10)).unwrap_err();
 /// assert_eq!(gave_up.polls, 1);
 /// ```
-pub fn block_on_for<F: Future>(future: F, limit: Duration) -> Result<F::Output, GaveUp> {
+pub fn block_on_for<F: Future>(
+    future: F,
+    limit: Duration,
+) -> Result<F::Output, GaveUp> {
     let deadline = Instant::now() + limit;
     let mut future = pin!(future);
     let waker = ThreadWaker::for_current_thread();

@@ -94,7 +94,6 @@ impl<T> Receiver<T> {
     }
 }
 
-// ANCHOR: one_slot_futures
 /// The future of [`Sender::send`].
 pub struct SendValue<'a, T> {
     sender: &'a Sender<T>,
@@ -106,7 +105,10 @@ impl<T> Unpin for SendValue<'_, T> {}
 impl<T> Future for SendValue<'_, T> {
     type Output = Result<(), T>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
         let value = self
             .value
             .take()
@@ -132,6 +134,7 @@ impl<T> Future for SendValue<'_, T> {
     }
 }
 
+// ANCHOR: one_slot_futures
 /// The future of [`Receiver::recv`].
 pub struct RecvValue<'a, T> {
     receiver: &'a mut Receiver<T>,

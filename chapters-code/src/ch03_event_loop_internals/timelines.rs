@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::timers::sleep_until;
 use super::tuned_executor::Executor;
-use crate::ch01_concurrency_vs_parallelism::{calibrate_count_to, count_to, milliseconds};
+use crate::ch01_concurrency_vs_parallelism::{
+    calibrate_count_to, count_to, milliseconds,
+};
 use crate::measured::{RecordedPicture, RecordedSegment};
 use crate::timeline::Timeline;
 
@@ -24,7 +26,8 @@ const BUSY: Duration = Duration::from_millis(50);
 
 /// The chapter's pictures, by name: the sleepers alone, and behind a task that
 /// counts without yielding (one more job).
-const PICTURES: [(&str, bool); 2] = [("timers", false), ("timers-behind-a-busy-task", true)];
+const PICTURES: [(&str, bool); 2] =
+    [("timers", false), ("timers-behind-a-busy-task", true)];
 
 /// The chapter's picture names, in recording order.
 pub fn picture_names() -> Vec<String> {
@@ -88,7 +91,10 @@ pub fn record_pictures() -> Vec<RecordedPicture> {
 /// assert_eq!(timeline.jobs(), [0, 1]);
 /// assert_eq!(timeline.segments().len(), 4, "each task: one poll to register, one to finish");
 /// ```
-pub fn record_timers(deadlines: &[Duration], busy_count: Option<u64>) -> Timeline {
+pub fn record_timers(
+    deadlines: &[Duration],
+    busy_count: Option<u64>,
+) -> Timeline {
     let executor = Executor::new();
     let ((), timeline) = Timeline::record(|recorder| {
         let start = Instant::now();
@@ -96,11 +102,15 @@ pub fn record_timers(deadlines: &[Duration], busy_count: Option<u64>) -> Timelin
             .iter()
             .enumerate()
             .map(|(job, &after)| {
-                executor.spawn(recorder.job_future(job, sleep_until(start + after)))
+                executor
+                    .spawn(recorder.job_future(job, sleep_until(start + after)))
             })
             .collect();
         let busy = busy_count.map(|n| {
-            executor.spawn(recorder.job_future(deadlines.len(), async move { count_to(n) }))
+            executor.spawn(
+                recorder
+                    .job_future(deadlines.len(), async move { count_to(n) }),
+            )
         });
         executor.block_on(async {
             for sleeper in sleepers {
@@ -153,7 +163,6 @@ mod tests {
         assert!(finish(1) < finish(2) && finish(2) < finish(0));
     }
 
-    // ANCHOR: timers_behind_busy_test
     #[test]
     fn a_task_that_never_yields_holds_back_every_timer_due_meanwhile() {
         let timeline = record_timers(&DEADLINES, Some(20_000_000));
@@ -162,7 +171,8 @@ mod tests {
         let busy_end = busy[0].end;
         assert!(
             busy_end > DEADLINES[0],
-            "counting ended at {busy_end:?}, before the last deadline: count further"
+            "counting ended at {busy_end:?}, before the last deadline: \
+             count further"
         );
         for job in 0..DEADLINES.len() {
             let polls = polls_of(&timeline, job);
@@ -172,7 +182,8 @@ mod tests {
             );
             assert!(
                 polls[1].start >= busy_end,
-                "job {job} was polled at {:?}, while the counting task held the thread until {busy_end:?}",
+                "job {job} was polled at {:?}, while the counting task held \
+                 the thread until {busy_end:?}",
                 polls[1].start
             );
         }
@@ -180,5 +191,4 @@ mod tests {
         let finish = |job| polls_of(&timeline, job)[1].start;
         assert!(finish(1) < finish(2) && finish(2) < finish(0));
     }
-    // ANCHOR_END: timers_behind_busy_test
 }

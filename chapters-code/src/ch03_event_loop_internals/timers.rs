@@ -24,6 +24,43 @@ pub struct ThreadSleep {
     waker: Option<Arc<Mutex<Option<Waker>>>>,
 }
 
+impl Future for ThreadSleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.deadline {
+            return Poll::Ready(());
+        }
+        match &self.waker {
+            // Polled again early: make sure the thread wakes the latest waker.
+            Some(shared) => {
+                *shared.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some(cx.waker().clone());
+            }
+            None => {
+                let shared = Arc::new(Mutex::new(Some(cx.waker().clone())));
+                let for_thread = Arc::clone(&shared);
+                let deadline = self.deadline;
+                thread::spawn(move || {
+                    thread::sleep(
+                        deadline.saturating_duration_since(Instant::now()),
+                    );
+                    let waker = for_thread
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take();
+                    if let Some(waker) = waker {
+                        waker.wake();
+                    }
+                });
+                self.waker = Some(shared);
+            }
+        }
+        Poll::Pending
+    }
+}
+// ANCHOR_END: thread_sleep
+
 /// A [`ThreadSleep`] for `duration` from now.
 ///
 /// ```
@@ -45,40 +82,6 @@ pub fn thread_sleep_until(deadline: Instant) -> ThreadSleep {
         waker: None,
     }
 }
-
-impl Future for ThreadSleep {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            return Poll::Ready(());
-        }
-        match &self.waker {
-            // Polled again early: make sure the thread wakes the latest waker.
-            Some(shared) => {
-                *shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
-            }
-            None => {
-                let shared = Arc::new(Mutex::new(Some(cx.waker().clone())));
-                let for_thread = Arc::clone(&shared);
-                let deadline = self.deadline;
-                thread::spawn(move || {
-                    thread::sleep(deadline.saturating_duration_since(Instant::now()));
-                    let waker = for_thread
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .take();
-                    if let Some(waker) = waker {
-                        waker.wake();
-                    }
-                });
-                self.waker = Some(shared);
-            }
-        }
-        Poll::Pending
-    }
-}
-// ANCHOR_END: thread_sleep
 
 // ANCHOR: timer_heap
 /// Deadlines and the wakers to wake at them, earliest first. Equal deadlines
@@ -102,29 +105,7 @@ impl TimerEntry {
     }
 }
 
-impl PartialEq for TimerEntry {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-impl Eq for TimerEntry {}
-impl PartialOrd for TimerEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for TimerEntry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
 impl TimerHeap {
-    /// An empty heap.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Asks for `waker` to be woken at `deadline`.
     pub fn register(&mut self, deadline: Instant, waker: Waker) {
         self.registered += 1;
@@ -163,6 +144,14 @@ impl TimerHeap {
         }
         self.entries.pop().map(|Reverse(entry)| entry.waker)
     }
+}
+// ANCHOR_END: timer_heap
+
+impl TimerHeap {
+    /// An empty heap.
+    pub fn new() -> Self {
+        Self::default()
+    }
 
     /// How many timers are pending.
     pub fn len(&self) -> usize {
@@ -174,7 +163,23 @@ impl TimerHeap {
         self.entries.is_empty()
     }
 }
-// ANCHOR_END: timer_heap
+
+impl PartialEq for TimerEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for TimerEntry {}
+impl PartialOrd for TimerEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for TimerEntry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
 
 // ANCHOR: sleep_future
 /// A sleep on the tuned executor's timer heap. Its first `Pending` poll
@@ -188,6 +193,25 @@ pub struct Sleep {
     deadline: Instant,
     registered: Option<Waker>,
 }
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.deadline {
+            return Poll::Ready(());
+        }
+        let registered = self.registered.as_ref();
+        if !registered.is_some_and(|waker| waker.will_wake(cx.waker())) {
+            // First poll, or moved to another task: the latest waker must be
+            // the one woken. An older entry will wake its task for nothing.
+            register_timer(self.deadline, cx.waker().clone());
+            self.registered = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+// ANCHOR_END: sleep_future
 
 /// A [`Sleep`] until `deadline`.
 pub fn sleep_until(deadline: Instant) -> Sleep {
@@ -218,22 +242,3 @@ impl Sleep {
         self.deadline
     }
 }
-
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            return Poll::Ready(());
-        }
-        let already = matches!(&self.registered, Some(waker) if waker.will_wake(cx.waker()));
-        if !already {
-            // First poll, or moved to another task: the latest waker must be
-            // the one woken. An older entry will wake its task for nothing.
-            register_timer(self.deadline, cx.waker().clone());
-            self.registered = Some(cx.waker().clone());
-        }
-        Poll::Pending
-    }
-}
-// ANCHOR_END: sleep_future

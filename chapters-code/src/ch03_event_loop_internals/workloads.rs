@@ -10,7 +10,9 @@ use super::naive_executor::NaiveExecutor;
 use super::one_slot_channel::{Receiver, Sender, channel};
 use super::timers::{sleep_until, thread_sleep_until};
 use super::tuned_executor::{Executor, spawn};
-use crate::measured::{BenchImplementation, BenchSuite, BenchWorkload, Routine, Sampling};
+use crate::measured::{
+    BenchImplementation, BenchSuite, BenchWorkload, Routine, Sampling,
+};
 
 // ANCHOR: spawn_many
 /// Spawns `tasks` trivial tasks (each returns its index), then awaits their
@@ -23,7 +25,8 @@ use crate::measured::{BenchImplementation, BenchSuite, BenchWorkload, Routine, S
 /// ```
 pub fn spawn_many_own(executor: &Executor, tasks: u64) -> u64 {
     executor.block_on(async move {
-        let handles: Vec<_> = (0..tasks).map(|i| spawn(async move { i })).collect();
+        let handles: Vec<_> =
+            (0..tasks).map(|i| spawn(async move { i })).collect();
         let mut sum = 0;
         for handle in handles {
             sum += handle.await.expect("a trivial task cannot fail");
@@ -35,7 +38,8 @@ pub fn spawn_many_own(executor: &Executor, tasks: u64) -> u64 {
 /// [`spawn_many_own`] on tokio's runtime.
 pub fn spawn_many_tokio(runtime: &tokio::runtime::Runtime, tasks: u64) -> u64 {
     runtime.block_on(async move {
-        let handles: Vec<_> = (0..tasks).map(|i| tokio::spawn(async move { i })).collect();
+        let handles: Vec<_> =
+            (0..tasks).map(|i| tokio::spawn(async move { i })).collect();
         let mut sum = 0;
         for handle in handles {
             sum += handle.await.expect("a trivial task cannot fail");
@@ -63,7 +67,11 @@ pub fn spawn_many_naive(executor: &NaiveExecutor, tasks: u64) -> u64 {
 // ANCHOR: ping_pong
 /// Sends 0 to `pong`, waits for the answer, sends that back, `rounds` times.
 /// Returns the last answer: `rounds`, since `pong` adds one each time.
-pub async fn ping(to_pong: Sender<u64>, mut from_pong: Receiver<u64>, rounds: u64) -> u64 {
+pub async fn ping(
+    to_pong: Sender<u64>,
+    mut from_pong: Receiver<u64>,
+    rounds: u64,
+) -> u64 {
     let mut value = 0;
     for _ in 0..rounds {
         to_pong.send(value).await.expect("pong outlives ping");
@@ -105,7 +113,10 @@ pub fn ping_pong_own(executor: &Executor, rounds: u64) -> (u64, u64) {
 // ANCHOR_END: ping_pong
 
 /// [`ping_pong_own`] on tokio's runtime.
-pub fn ping_pong_tokio(runtime: &tokio::runtime::Runtime, rounds: u64) -> (u64, u64) {
+pub fn ping_pong_tokio(
+    runtime: &tokio::runtime::Runtime,
+    rounds: u64,
+) -> (u64, u64) {
     runtime.block_on(async move {
         let (to_pong, from_ping) = channel();
         let (to_ping, from_pong) = channel();
@@ -131,7 +142,12 @@ pub fn ping_pong_naive(executor: &NaiveExecutor, rounds: u64) -> (u64, u64) {
 /// When sleep number `index` of `sleeps` ends: deadlines `stagger` apart, in
 /// a scrambled order (7919 is prime, so `index * 7919 % sleeps` visits every
 /// slot once) so that the timer heap has to sort them.
-pub fn staggered_deadline(start: Instant, index: u32, sleeps: u32, stagger: Duration) -> Instant {
+pub fn staggered_deadline(
+    start: Instant,
+    index: u32,
+    sleeps: u32,
+    stagger: Duration,
+) -> Instant {
     let slot = (u64::from(index) * 7919 % u64::from(sleeps)) as u32;
     start + stagger * (slot + 1)
 }
@@ -149,7 +165,11 @@ pub fn timers_own(executor: &Executor, sleeps: u32, stagger: Duration) -> u32 {
     executor.block_on(async move {
         let start = Instant::now();
         let handles: Vec<_> = (0..sleeps)
-            .map(|i| spawn(sleep_until(staggered_deadline(start, i, sleeps, stagger))))
+            .map(|i| {
+                spawn(sleep_until(staggered_deadline(
+                    start, i, sleeps, stagger,
+                )))
+            })
             .collect();
         let mut finished = 0;
         for handle in handles {
@@ -159,10 +179,15 @@ pub fn timers_own(executor: &Executor, sleeps: u32, stagger: Duration) -> u32 {
         finished
     })
 }
+// ANCHOR_END: staggered_timers
 
 /// [`timers_own`] on tokio's runtime (its timer rounds deadlines up to the
 /// next millisecond).
-pub fn timers_tokio(runtime: &tokio::runtime::Runtime, sleeps: u32, stagger: Duration) -> u32 {
+pub fn timers_tokio(
+    runtime: &tokio::runtime::Runtime,
+    sleeps: u32,
+    stagger: Duration,
+) -> u32 {
     runtime.block_on(async move {
         let start = Instant::now();
         let handles: Vec<_> = (0..sleeps)
@@ -179,10 +204,13 @@ pub fn timers_tokio(runtime: &tokio::runtime::Runtime, sleeps: u32, stagger: Dur
         finished
     })
 }
-// ANCHOR_END: staggered_timers
 
 /// [`timers_own`] on the learner's executor, with a thread per sleep.
-pub fn timers_naive(executor: &NaiveExecutor, sleeps: u32, stagger: Duration) -> u32 {
+pub fn timers_naive(
+    executor: &NaiveExecutor,
+    sleeps: u32,
+    stagger: Duration,
+) -> u32 {
     let spawner = executor.spawner();
     executor.block_on(async move {
         let start = Instant::now();
@@ -276,19 +304,28 @@ pub const BENCH: BenchSuite<Executors> = BenchSuite {
                 BenchImplementation {
                     id: "naive",
                     routine: Routine::Iter(|e| {
-                        black_box(spawn_many_naive(&e.naive, black_box(SPAWNED_TASKS)));
+                        black_box(spawn_many_naive(
+                            &e.naive,
+                            black_box(SPAWNED_TASKS),
+                        ));
                     }),
                 },
                 BenchImplementation {
                     id: "own",
                     routine: Routine::Iter(|e| {
-                        black_box(spawn_many_own(&e.own, black_box(SPAWNED_TASKS)));
+                        black_box(spawn_many_own(
+                            &e.own,
+                            black_box(SPAWNED_TASKS),
+                        ));
                     }),
                 },
                 BenchImplementation {
                     id: "tokio_current_thread",
                     routine: Routine::Iter(|e| {
-                        black_box(spawn_many_tokio(&e.tokio, black_box(SPAWNED_TASKS)));
+                        black_box(spawn_many_tokio(
+                            &e.tokio,
+                            black_box(SPAWNED_TASKS),
+                        ));
                     }),
                 },
             ],
@@ -301,19 +338,28 @@ pub const BENCH: BenchSuite<Executors> = BenchSuite {
                 BenchImplementation {
                     id: "naive",
                     routine: Routine::Iter(|e| {
-                        black_box(ping_pong_naive(&e.naive, black_box(PING_PONG_ROUNDS)));
+                        black_box(ping_pong_naive(
+                            &e.naive,
+                            black_box(PING_PONG_ROUNDS),
+                        ));
                     }),
                 },
                 BenchImplementation {
                     id: "own",
                     routine: Routine::Iter(|e| {
-                        black_box(ping_pong_own(&e.own, black_box(PING_PONG_ROUNDS)));
+                        black_box(ping_pong_own(
+                            &e.own,
+                            black_box(PING_PONG_ROUNDS),
+                        ));
                     }),
                 },
                 BenchImplementation {
                     id: "tokio_current_thread",
                     routine: Routine::Iter(|e| {
-                        black_box(ping_pong_tokio(&e.tokio, black_box(PING_PONG_ROUNDS)));
+                        black_box(ping_pong_tokio(
+                            &e.tokio,
+                            black_box(PING_PONG_ROUNDS),
+                        ));
                     }),
                 },
             ],
@@ -326,19 +372,31 @@ pub const BENCH: BenchSuite<Executors> = BenchSuite {
                 BenchImplementation {
                     id: "naive",
                     routine: Routine::Iter(|e| {
-                        black_box(timers_naive(&e.naive, black_box(SLEEPS), STAGGER));
+                        black_box(timers_naive(
+                            &e.naive,
+                            black_box(SLEEPS),
+                            STAGGER,
+                        ));
                     }),
                 },
                 BenchImplementation {
                     id: "own",
                     routine: Routine::Iter(|e| {
-                        black_box(timers_own(&e.own, black_box(SLEEPS), STAGGER));
+                        black_box(timers_own(
+                            &e.own,
+                            black_box(SLEEPS),
+                            STAGGER,
+                        ));
                     }),
                 },
                 BenchImplementation {
                     id: "tokio_current_thread",
                     routine: Routine::Iter(|e| {
-                        black_box(timers_tokio(&e.tokio, black_box(SLEEPS), STAGGER));
+                        black_box(timers_tokio(
+                            &e.tokio,
+                            black_box(SLEEPS),
+                            STAGGER,
+                        ));
                     }),
                 },
             ],

@@ -978,6 +978,178 @@ pub fn resolve_include(markdown_file: &Path, include: &Include) -> Result<String
     })
 }
 
+/// The widest line a listing may show: the book's code column holds about
+/// 80 characters before it scrolls.
+pub const LISTING_WIDTH: usize = 80;
+
+/// The suffix of an anchor that marks, inside a longer listing, the excerpt a
+/// slide shows instead of the whole.
+pub const SLIDE_SUFFIX: &str = "_slide";
+
+/// What a listing shows of included Rust: the code without its doc comments
+/// (`///`, `//!`) and the doctests inside them, which stay in the source and
+/// keep running under `cargo test` (the page's prose explains instead), and
+/// without the indentation every line shares (an excerpt from inside a
+/// function starts at the margin).
+///
+/// ```
+/// let code = "/// Doubles.\n///\n/// ```\n/// assert_eq!(double(2), 4);\n/// ```\npub fn double(x: u32) -> u32 {\n    x * 2 // why: no overflow below 2^31\n}";
+/// assert_eq!(
+///     mdsnippets::listing_lines(code),
+///     "pub fn double(x: u32) -> u32 {\n    x * 2 // why: no overflow below 2^31\n}"
+/// );
+/// ```
+pub fn listing_lines(code: &str) -> String {
+    let kept: Vec<&str> = code
+        .lines()
+        .filter(|line| {
+            let trimmed = line.trim_start();
+            !(trimmed.starts_with("///") || trimmed.starts_with("//!"))
+        })
+        .collect();
+    let shared = kept
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    kept.iter()
+        .map(|line| line.get(shared..).unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How [`expand_listings`] presents a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListingStyle {
+    /// Put a caption naming the file(s) above the block (the book does; a
+    /// slide has no room for it).
+    pub caption: bool,
+    /// Show the `{anchor}_slide` excerpt of an anchor when the source has one.
+    pub slide_excerpt: bool,
+}
+
+/// One listing as shown: where it is and the file(s) it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    /// 1-based line of the block's opening fence in the page.
+    pub line: usize,
+    /// The included files, relative to the repository root.
+    pub files: Vec<PathBuf>,
+    /// The code shown.
+    pub code: String,
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn normalise(path: &Path) -> PathBuf {
+    let mut parts: Vec<std::path::Component> = Vec::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(parts.last(), Some(std::path::Component::Normal(_))) =>
+            {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect()
+}
+
+/// Every Rust block of `markdown` made of include directives, expanded as a
+/// listing ([`listing_lines`]) with, per `style`, a caption naming its files
+/// (`<p class="listing-caption">`) and the `_slide` excerpts. `markdown_file`
+/// is the page, `root` the repository root (captions name files from there).
+/// Other includes are left for mdBook. Every problem is returned, each at
+/// its directive's line.
+pub fn expand_listings(
+    root: &Path,
+    markdown_file: &Path,
+    markdown: &str,
+    style: ListingStyle,
+) -> Result<(String, Vec<Listing>), Vec<Problem>> {
+    let mut out = markdown.to_string();
+    let mut listings = Vec::new();
+    let mut problems = Vec::new();
+    let folder = markdown_file.parent().unwrap_or(Path::new("."));
+    let blocks: Vec<CodeBlock> = code_blocks(markdown)
+        .into_iter()
+        .filter(|block| block.is_rust() && block.is_include_only())
+        .collect();
+    for block in blocks.iter().rev() {
+        let mut code = Vec::new();
+        let mut files: Vec<PathBuf> = Vec::new();
+        for include in block.includes() {
+            let include = match (&include.selector, style.slide_excerpt) {
+                (Some(anchor), true) if include.kind != IncludeKind::ExerciseStarter => {
+                    let excerpt = format!("{anchor}{SLIDE_SUFFIX}");
+                    let has_excerpt = std::fs::read_to_string(folder.join(&include.path))
+                        .is_ok_and(|source| anchored_lines(&source, &excerpt).is_some());
+                    if has_excerpt {
+                        Include {
+                            selector: Some(excerpt),
+                            ..include
+                        }
+                    } else {
+                        include
+                    }
+                }
+                _ => include,
+            };
+            match resolve_include(markdown_file, &include) {
+                Ok(text) => code.push(listing_lines(&text)),
+                Err(problem) => problems.push(problem),
+            }
+            let file = normalise(&folder.join(&include.path));
+            let file = file
+                .strip_prefix(normalise(root))
+                .map(Path::to_path_buf)
+                .unwrap_or(file);
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+        let code = code.join("\n\n");
+        let body = block.body_range.clone();
+        let indent = &markdown[whole_lines(markdown, block.range.clone()).start..block.range.start];
+        let indented: Vec<String> = code
+            .lines()
+            .map(|line| {
+                if line.is_empty() {
+                    String::new()
+                } else {
+                    format!("{indent}{line}")
+                }
+            })
+            .collect();
+        out.replace_range(body, &format!("{}\n", indented.join("\n")));
+        if style.caption {
+            let names: Vec<String> = files
+                .iter()
+                .map(|file| format!("<code>{}</code>", file.display()))
+                .collect();
+            let caption = format!(
+                "<p class=\"listing-caption\">Filename: {}</p>\n\n{indent}",
+                names.join(", ")
+            );
+            out.insert_str(block.range.start, &caption);
+        }
+        listings.push(Listing {
+            line: block.line,
+            files,
+            code,
+        });
+    }
+    listings.reverse();
+    if problems.is_empty() {
+        Ok((out, listings))
+    } else {
+        problems.sort_by_key(|problem| problem.line);
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1336,5 +1508,46 @@ pub fn b() -> u32 {
         assert!(found[2].starts_with("1: rust block marked `ignore`"));
         assert!(found[3].starts_with("5: code block without a language"));
         assert!(found[4].starts_with("9: rust block mixes include directives"));
+    }
+
+    #[test]
+    fn a_listing_drops_doc_comments_and_names_its_file() {
+        let root = std::env::temp_dir().join(format!("mdsnippets-listing-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::create_dir_all(root.join("code")).unwrap();
+        std::fs::write(
+            root.join("code/lib.rs"),
+            "// ANCHOR: spawn_fn\n/// Spawns.\n/// ```\n/// spawn();\n/// ```\npub fn spawn() {\n    // ANCHOR: spawn_fn_slide\n    go();\n    // ANCHOR_END: spawn_fn_slide\n}\n// ANCHOR_END: spawn_fn\n",
+        )
+        .unwrap();
+        let page = root.join("src/page.md");
+        let markdown =
+            "# Page\n\n- a step:\n\n  ```rust\n  {{#include ../code/lib.rs:spawn_fn}}\n  ```\n";
+        let book = ListingStyle {
+            caption: true,
+            slide_excerpt: false,
+        };
+        let (shown, listings) = expand_listings(&root, &page, markdown, book).unwrap();
+        let slide = ListingStyle {
+            caption: false,
+            slide_excerpt: true,
+        };
+        let (on_slide, _) = expand_listings(&root, &page, markdown, slide).unwrap();
+        let broken = expand_listings(&root, &page, &markdown.replace("spawn_fn}", "spawn}"), book);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            shown,
+            "# Page\n\n- a step:\n\n  <p class=\"listing-caption\">Filename: <code>code/lib.rs</code></p>\n\n  ```rust\n  pub fn spawn() {\n      go();\n  }\n  ```\n"
+        );
+        assert_eq!(listings[0].files, [PathBuf::from("code/lib.rs")]);
+        assert_eq!(listings[0].line, 5);
+        assert!(on_slide.contains("```rust\n  go();\n  ```"), "{on_slide}");
+        let problems = broken.unwrap_err();
+        assert_eq!(problems[0].line, 6);
+        assert!(
+            problems[0].message.contains("anchor `spawn` not found"),
+            "{}",
+            problems[0]
+        );
     }
 }

@@ -18,6 +18,7 @@ pub enum JoinError {
     /// The executor was dropped before the task finished.
     Cancelled,
 }
+// ANCHOR_END: join_error
 
 impl JoinError {
     /// Whether the task panicked.
@@ -72,7 +73,6 @@ impl fmt::Display for JoinError {
 }
 
 impl std::error::Error for JoinError {}
-// ANCHOR_END: join_error
 
 // ANCHOR: join_handle
 /// Awaits a spawned task: resolves to `Ok(output)`, or to the [`JoinError`]
@@ -85,23 +85,6 @@ pub struct JoinHandle<T> {
     task: TaskRef,
     _output: PhantomData<T>,
     _executor_thread_only: PhantomData<*const ()>,
-}
-
-impl<T> JoinHandle<T> {
-    /// Takes over the join handle's reference to a task whose output is `T`.
-    pub(super) fn new(task: TaskRef) -> Self {
-        Self {
-            task,
-            _output: PhantomData,
-            _executor_thread_only: PhantomData,
-        }
-    }
-
-    /// Whether the task has finished (or was cancelled): awaiting the handle
-    /// now returns at once.
-    pub fn is_finished(&self) -> bool {
-        self.task.header().state.snapshot().is_complete()
-    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -121,9 +104,31 @@ impl<T> Future for JoinHandle<T> {
         // is the executor's thread; the state says COMPLETE.
         match unsafe { self.task.take_output::<T>() } {
             Some(output) => Poll::Ready(output),
-            None if state.is_cancelled() => Poll::Ready(Err(JoinError::Cancelled)),
-            None => panic!("JoinHandle polled again after it returned the output"),
+            None if state.is_cancelled() => {
+                Poll::Ready(Err(JoinError::Cancelled))
+            }
+            None => {
+                panic!("JoinHandle polled again after it returned the output")
+            }
         }
+    }
+}
+// ANCHOR_END: join_handle
+
+impl<T> JoinHandle<T> {
+    /// Takes over the join handle's reference to a task whose output is `T`.
+    pub(super) fn new(task: TaskRef) -> Self {
+        Self {
+            task,
+            _output: PhantomData,
+            _executor_thread_only: PhantomData,
+        }
+    }
+
+    /// Whether the task has finished (or was cancelled): awaiting the handle
+    /// now returns at once.
+    pub fn is_finished(&self) -> bool {
+        self.task.header().state.snapshot().is_complete()
     }
 }
 
@@ -140,4 +145,3 @@ impl<T> Drop for JoinHandle<T> {
         // Then `self.task` releases the handle's reference.
     }
 }
-// ANCHOR_END: join_handle

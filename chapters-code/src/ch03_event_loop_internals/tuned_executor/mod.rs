@@ -56,16 +56,11 @@ pub(super) struct Shared {
     thread: Thread,
 }
 
-struct Injected {
-    tasks: Vec<TaskRef>,
-    /// The executor is gone: drop late arrivals instead of queueing them.
-    closed: bool,
-}
-
 impl Shared {
     /// A wake from another thread (or from outside `block_on`).
     fn inject(&self, task: TaskRef) {
-        let mut injected = self.injected.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut injected =
+            self.injected.lock().unwrap_or_else(PoisonError::into_inner);
         if injected.closed {
             // Released outside the lock: freeing a task drops its join
             // waker, which may run any code.
@@ -78,9 +73,20 @@ impl Shared {
         drop(injected);
         self.thread.unpark();
     }
+}
+// ANCHOR_END: shared
 
+struct Injected {
+    tasks: Vec<TaskRef>,
+    /// The executor is gone: drop late arrivals instead of queueing them.
+    closed: bool,
+}
+
+impl Shared {
     fn is_current(self: &Arc<Self>) -> bool {
-        with_current(|local| local.is_some_and(|local| Arc::ptr_eq(&local.shared, self)))
+        with_current(|local| {
+            local.is_some_and(|local| Arc::ptr_eq(&local.shared, self))
+        })
     }
 }
 
@@ -97,23 +103,6 @@ impl Wake for Shared {
         }
     }
 }
-// ANCHOR_END: shared
-
-/// Counts of what the executor did, for tests that check behaviour (no busy
-/// loop, no double queueing) rather than time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ExecutorStats {
-    /// Tasks spawned.
-    pub spawned: u64,
-    /// Polls of spawned tasks.
-    pub task_polls: u64,
-    /// Polls of the futures given to `block_on`.
-    pub main_polls: u64,
-    /// Times the thread parked because nothing was ready.
-    pub parks: u64,
-    /// Timers whose deadline passed and whose waker was woken.
-    pub timers_fired: u64,
-}
 
 /// The executor's thread-local half: only its own thread touches it.
 struct Local {
@@ -121,7 +110,8 @@ struct Local {
     run_queue: RefCell<VecDeque<TaskRef>>,
     owned: OwnedTasks,
     timers: RefCell<TimerHeap>,
-    stats: Cell<ExecutorStats>,
+    /// How many times the thread parked: tests check that it sleeps.
+    parks: Cell<u64>,
 }
 
 thread_local! {
@@ -158,7 +148,9 @@ fn schedule(task: TaskRef) {
 pub(super) fn register_timer(deadline: Instant, waker: Waker) {
     with_current(|local| {
         local
-            .expect("a Sleep must be polled inside the tuned executor's block_on")
+            .expect(
+                "a Sleep must be polled inside the tuned executor's block_on",
+            )
             .timers
             .borrow_mut()
             .register(deadline, waker);
@@ -166,12 +158,6 @@ pub(super) fn register_timer(deadline: Instant, waker: Waker) {
 }
 
 impl Local {
-    fn count(&self, update: impl FnOnce(&mut ExecutorStats)) {
-        let mut stats = self.stats.get();
-        update(&mut stats);
-        self.stats.set(stats);
-    }
-
     // ANCHOR: spawn_task
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
@@ -187,7 +173,6 @@ impl Local {
                 .borrow_mut()
                 .push_back(TaskRef::from_raw(ptr));
         }
-        self.count(|stats| stats.spawned += 1);
         // SAFETY: the third reference.
         JoinHandle::new(unsafe { TaskRef::from_raw(ptr) })
     }
@@ -200,7 +185,6 @@ impl Local {
         if state.transition_to_running().is_err() {
             return; // Already complete (cancelled): drop the queue's reference.
         }
-        self.count(|stats| stats.task_polls += 1);
         let waker = task.borrowed_waker();
         // SAFETY: executor's thread, and the transition to RUNNING succeeded.
         let completed = unsafe { task.poll(&waker) };
@@ -254,7 +238,6 @@ impl Local {
             let expired = self.timers.borrow_mut().pop_expired(now);
             match expired {
                 Some(waker) => {
-                    self.count(|stats| stats.timers_fired += 1);
                     waker.wake();
                 }
                 None => return self.timers.borrow().next_deadline(),
@@ -268,9 +251,21 @@ impl Local {
             || self.shared.main_woken.load(Ordering::Acquire)
             || self.shared.has_injected.load(Ordering::Acquire)
     }
+
+    /// Sleeps until a waker unparks the thread or the next timer is due.
+    fn park(&self, next_deadline: Option<Instant>) {
+        self.parks.set(self.parks.get() + 1);
+        // ANCHOR: park
+        match next_deadline {
+            Some(deadline) => thread::park_timeout(
+                deadline.saturating_duration_since(Instant::now()),
+            ),
+            None => thread::park(),
+        }
+        // ANCHOR_END: park
+    }
 }
 
-// ANCHOR: executor
 /// A single-threaded executor: tasks run on the thread that calls
 /// [`Executor::block_on`], one after another.
 ///
@@ -312,7 +307,7 @@ impl Executor {
                 run_queue: RefCell::new(VecDeque::new()),
                 owned: OwnedTasks::new(),
                 timers: RefCell::new(TimerHeap::new()),
-                stats: Cell::new(ExecutorStats::default()),
+                parks: Cell::new(0),
             },
             _not_send: PhantomData,
         }
@@ -326,11 +321,15 @@ impl Executor {
         self.local.spawn(future)
     }
 
-    /// What the executor has done so far.
-    pub fn stats(&self) -> ExecutorStats {
-        self.local.stats.get()
+    /// How many times the thread has parked because nothing was ready: a
+    /// busy loop would never park. Tests read it; the executor does not.
+    pub fn parks(&self) -> u64 {
+        self.local.parks.get()
     }
+}
 
+impl Executor {
+    // ANCHOR: executor
     /// Runs the tasks until `future` completes, and returns its output. The
     /// future itself is polled in place, not spawned; tasks still unfinished
     /// when it completes stay queued for the next call.
@@ -347,34 +346,24 @@ impl Executor {
         let mut cx = Context::from_waker(&waker);
         local.shared.main_woken.store(true, Ordering::Release);
         loop {
-            if local.shared.main_woken.swap(false, Ordering::Acquire) {
-                local.count(|stats| stats.main_polls += 1);
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                    return output;
-                }
+            if local.shared.main_woken.swap(false, Ordering::Acquire)
+                && let Poll::Ready(output) = future.as_mut().poll(&mut cx)
+            {
+                return output;
             }
             local.run_ready_tasks();
             local.take_injected();
             let next_deadline = local.fire_timers();
-            if local.has_work() {
-                continue;
+            if !local.has_work() {
+                // Nothing to run: sleep until a waker unparks us or a timer
+                // is due. A wake between the check and the park is not
+                // lost: its unpark makes the park return at once.
+                local.park(next_deadline);
             }
-            // Nothing to run: sleep until a waker unparks us or a timer is due.
-            // A wake between the check and the park is not lost: its unpark
-            // makes the park return at once.
-            local.count(|stats| stats.parks += 1);
-            // ANCHOR: park
-            match next_deadline {
-                Some(deadline) => {
-                    thread::park_timeout(deadline.saturating_duration_since(Instant::now()))
-                }
-                None => thread::park(),
-            }
-            // ANCHOR_END: park
         }
     }
+    // ANCHOR_END: executor
 }
-// ANCHOR_END: executor
 
 impl Default for Executor {
     fn default() -> Self {
@@ -448,7 +437,8 @@ impl Drop for Executor {
                 unsafe { task.drop_future() };
                 if state.transition_to_complete().is_join_interested() {
                     // SAFETY: executor's thread.
-                    if let Some(join_waker) = unsafe { task.header().take_join_waker() } {
+                    let join_waker = unsafe { task.header().take_join_waker() };
+                    if let Some(join_waker) = join_waker {
                         join_waker.wake();
                     }
                 }

@@ -26,7 +26,9 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use crate::ch02_bit_level_basics::task_state::{JOIN_INTERESTED, SCHEDULED, TaskState};
+use crate::ch02_bit_level_basics::task_state::{
+    JOIN_INTERESTED, SCHEDULED, TaskState,
+};
 
 use super::join::JoinError;
 use super::{Shared, schedule};
@@ -158,9 +160,12 @@ unsafe fn poll_future<F: Future>(ptr: NonNull<Header>, waker: &Waker) -> bool {
         let future = unsafe { &mut *cell.future.get() }
             .as_mut()
             .expect("a complete task is never polled");
+        // ANCHOR: pin_in_place
         // SAFETY: the future lives in the heap cell, which never moves, and
         // is only ever dropped in place: pinning it is sound.
-        unsafe { Pin::new_unchecked(future) }.poll(&mut Context::from_waker(waker))
+        unsafe { Pin::new_unchecked(future) }
+            .poll(&mut Context::from_waker(waker))
+        // ANCHOR_END: pin_in_place
     }));
     let output = match polled {
         Ok(Poll::Pending) => return false,
@@ -175,7 +180,8 @@ unsafe fn poll_future<F: Future>(ptr: NonNull<Header>, waker: &Waker) -> bool {
     let completed = cell.core.header.state.transition_to_complete();
     if completed.is_join_interested() {
         // SAFETY: executor's thread.
-        if let Some(join_waker) = unsafe { cell.core.header.take_join_waker() } {
+        let join_waker = unsafe { cell.core.header.take_join_waker() };
+        if let Some(join_waker) = join_waker {
             join_waker.wake();
         }
     } else {
@@ -244,6 +250,48 @@ pub(super) struct TaskRef {
 // Everything else needs the executor's thread (see the module comment).
 unsafe impl Send for TaskRef {}
 
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        let dealloc = self.header().vtable.dealloc;
+        if self.header().state.ref_dec() {
+            // SAFETY: that was the last reference: nobody else can reach the
+            // task, and its future and output are already dropped.
+            unsafe { dealloc(self.ptr) };
+        }
+    }
+}
+
+impl TaskRef {
+    /// A waker that borrows this reference instead of counting a new one:
+    /// no atomic operation per poll. Cloning it counts a reference as usual.
+    pub(super) fn borrowed_waker(&self) -> BorrowedWaker<'_> {
+        let raw =
+            RawWaker::new(self.ptr.as_ptr().cast_const().cast(), &WAKER_VTABLE);
+        BorrowedWaker {
+            // SAFETY: `raw` follows WAKER_VTABLE's contract while `self`
+            // lives; ManuallyDrop keeps it from releasing a reference it
+            // does not own.
+            waker: ManuallyDrop::new(unsafe { Waker::from_raw(raw) }),
+            _task: PhantomData,
+        }
+    }
+}
+
+/// A [`Waker`] valid for as long as the [`TaskRef`] it borrows.
+pub(super) struct BorrowedWaker<'a> {
+    waker: ManuallyDrop<Waker>,
+    _task: PhantomData<&'a TaskRef>,
+}
+
+impl Deref for BorrowedWaker<'_> {
+    type Target = Waker;
+
+    fn deref(&self) -> &Waker {
+        &self.waker
+    }
+}
+// ANCHOR_END: task_ref
+
 impl TaskRef {
     /// Takes over one reference that the caller owns.
     ///
@@ -295,19 +343,6 @@ impl TaskRef {
         unsafe { (*core.output.get()).take() }
     }
 
-    /// A waker that borrows this reference instead of counting a new one:
-    /// no atomic operation per poll. Cloning it counts a reference as usual.
-    pub(super) fn borrowed_waker(&self) -> BorrowedWaker<'_> {
-        let raw = RawWaker::new(self.ptr.as_ptr().cast_const().cast(), &WAKER_VTABLE);
-        BorrowedWaker {
-            // SAFETY: `raw` follows WAKER_VTABLE's contract while `self`
-            // lives; ManuallyDrop keeps it from releasing a reference it
-            // does not own.
-            waker: ManuallyDrop::new(unsafe { Waker::from_raw(raw) }),
-            _task: PhantomData,
-        }
-    }
-
     /// A waker's move: mark the task scheduled and queue it, unless it was
     /// queued already, is running (its poller requeues it) or is complete.
     pub(super) fn wake(self) {
@@ -316,32 +351,6 @@ impl TaskRef {
         }
     }
 }
-
-impl Drop for TaskRef {
-    fn drop(&mut self) {
-        let dealloc = self.header().vtable.dealloc;
-        if self.header().state.ref_dec() {
-            // SAFETY: that was the last reference: nobody else can reach the
-            // task, and its future and output are already dropped.
-            unsafe { dealloc(self.ptr) };
-        }
-    }
-}
-
-/// A [`Waker`] valid for as long as the [`TaskRef`] it borrows.
-pub(super) struct BorrowedWaker<'a> {
-    waker: ManuallyDrop<Waker>,
-    _task: PhantomData<&'a TaskRef>,
-}
-
-impl Deref for BorrowedWaker<'_> {
-    type Target = Waker;
-
-    fn deref(&self) -> &Waker {
-        &self.waker
-    }
-}
-// ANCHOR_END: task_ref
 
 // ANCHOR: waker_vtable
 /// A task's waker: its data pointer is the task, and it owns one reference.
@@ -367,7 +376,9 @@ unsafe fn clone_waker(data: *const ()) -> RawWaker {
 unsafe fn wake_by_value(data: *const ()) {
     // SAFETY: waking by value consumes the waker, and with it its reference,
     // which the TaskRef now owns.
-    let task = unsafe { TaskRef::from_raw(NonNull::new_unchecked(data.cast_mut().cast())) };
+    let task = unsafe {
+        TaskRef::from_raw(NonNull::new_unchecked(data.cast_mut().cast()))
+    };
     task.wake();
 }
 
@@ -379,13 +390,17 @@ unsafe fn wake_by_ref(data: *const ()) {
         header.state.ref_inc();
         // SAFETY: the reference counted just above belongs to this TaskRef.
         // The pointer is rebuilt from `data`, which covers the whole task.
-        schedule(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data.cast_mut().cast())) });
+        schedule(unsafe {
+            TaskRef::from_raw(NonNull::new_unchecked(data.cast_mut().cast()))
+        });
     }
 }
 
 unsafe fn drop_waker(data: *const ()) {
     // SAFETY: dropping the waker releases the reference it owns.
-    drop(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data.cast_mut().cast())) });
+    drop(unsafe {
+        TaskRef::from_raw(NonNull::new_unchecked(data.cast_mut().cast()))
+    });
 }
 // ANCHOR_END: waker_vtable
 
@@ -421,7 +436,10 @@ impl OwnedTasks {
         }
         self.head.set(Some(task.ptr));
     }
+}
+// ANCHOR_END: owned_tasks
 
+impl OwnedTasks {
     /// Removes a task and returns the list's reference to it.
     ///
     /// # Safety
@@ -456,4 +474,3 @@ impl OwnedTasks {
         Some(unsafe { self.remove(&borrowed) })
     }
 }
-// ANCHOR_END: owned_tasks
