@@ -1,0 +1,38 @@
+//! Chapter 4, *Async code smells*: seven habits that make async code slow or
+//! wrong, each as the bad version and the fix, and a composite that puts
+//! them together.
+//!
+//! - [`smells`]: the seven smells, in the chapter's order.
+//! - [`composite`]: an order report computed with all the bad habits, two
+//!   steps in between, and done right; the `ch04_bad_habits` example times
+//!   each [`Version`](composite::Version) against the scenario's ideal.
+//! - [`exercise`]: gather quotes with a task group, in order.
+
+pub mod composite;
+pub mod exercise;
+pub mod smells;
+
+use crate::registry::{ChapterMaterial, TableSource, TableSpec};
+
+/// What the chapter publishes: the composite's table, measured by the
+/// `ch04_bad_habits` example.
+pub const MATERIAL: ChapterMaterial = ChapterMaterial {
+    key: "ch04",
+    tables: &[TableSpec {
+        name: "ch04-bad-habits",
+        source: TableSource::Example {
+            example: "ch04_bad_habits",
+            row_ids: version_ids,
+        },
+    }],
+    timelines: None,
+    benches: &[],
+};
+
+/// One row per version, in [`Version::ALL`](composite::Version::ALL)'s order.
+fn version_ids() -> Vec<&'static str> {
+    composite::Version::ALL
+        .iter()
+        .map(|version| version.id())
+        .collect()
+}
