@@ -9,6 +9,7 @@ pub mod ch01_concurrency_vs_parallelism;
 pub mod ch02_bit_level_basics;
 pub mod ch03_event_loop_internals;
 pub mod ch04_async_code_smells;
+pub mod ch05_gather;
 pub mod creature_service;
 pub mod measured;
 pub mod registry;

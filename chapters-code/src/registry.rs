@@ -62,6 +62,7 @@ pub const CHAPTERS: &[ChapterMaterial] = &[
     crate::ch02_bit_level_basics::MATERIAL,
     crate::ch03_event_loop_internals::MATERIAL,
     crate::ch04_async_code_smells::MATERIAL,
+    crate::ch05_gather::MATERIAL,
 ];
 
 /// The material of the chapter whose key is `key` (`ch03`), if it has any.
