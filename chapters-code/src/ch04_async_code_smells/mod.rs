@@ -8,6 +8,7 @@
 //!   each [`Version`](composite::Version) against the scenario's ideal.
 //! - [`exercise`]: gather quotes with a task group, in order.
 
+pub mod benchmarks;
 pub mod composite;
 pub mod exercise;
 pub mod smells;
@@ -26,7 +27,7 @@ pub const MATERIAL: ChapterMaterial = ChapterMaterial {
         },
     }],
     timelines: None,
-    benches: &[],
+    benches: &[&benchmarks::BENCH],
 };
 
 /// One row per version, in [`Version::ALL`](composite::Version::ALL)'s order.

@@ -11,6 +11,7 @@
 //! - The exercise: [`fetch_in_window`], a sliding window in input order.
 //! - [`MATERIAL`]: the two timing tables.
 
+pub mod benchmarks;
 mod exercise;
 pub mod fetch;
 pub mod ideal;
@@ -42,7 +43,7 @@ pub const MATERIAL: ChapterMaterial = ChapterMaterial {
         },
     ],
     timelines: None,
-    benches: &[],
+    benches: &[&benchmarks::BENCH],
 };
 
 /// The overhead table's rows: every arrangement on each runtime flavour,
