@@ -330,12 +330,17 @@ fn draw_chart(
     let title_lines = title_lines(title);
     let title_height = MARGIN + TITLE_LINE_HEIGHT * u32::try_from(title_lines.len())?;
     let chart_height = 2 * MARGIN + LANE_HEIGHT * u32::try_from(lane_count)? + X_LABEL_AREA_HEIGHT;
-    let height = title_height + chart_height + LEGEND_HEIGHT + FOOTNOTE_HEIGHT;
+    // The plot starts after the margin and the lane labels; the legend
+    // lines up with it, in as many rows as its entries need.
+    let legend_left = i32::try_from(MARGIN + LANE_LABEL_WIDTH)?;
+    let legend = legend_rows(&timeline.jobs(), legend_left);
+    let legend_height = LEGEND_HEIGHT * u32::try_from(legend.len())?;
+    let height = title_height + chart_height + legend_height + FOOTNOTE_HEIGHT;
     let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let (title_area, rest) = root.split_vertically(title_height);
     let (chart_area, rest) = rest.split_vertically(chart_height);
-    let (legend_area, footnote_area) = rest.split_vertically(LEGEND_HEIGHT);
+    let (legend_area, footnote_area) = rest.split_vertically(legend_height);
 
     let title_style = (FONT, TITLE_FONT_SIZE)
         .into_font()
@@ -448,7 +453,7 @@ fn draw_chart(
             }),
     )?;
 
-    draw_legend(&legend_area, &timeline.jobs(), x_pixels.start)?;
+    draw_legend(&legend_area, &legend, legend_left)?;
     let bottom_right = (
         i32::try_from(WIDTH - MARGIN)?,
         i32::try_from(FOOTNOTE_HEIGHT)? - 6,
@@ -465,33 +470,69 @@ fn draw_chart(
     Ok(())
 }
 
-/// One swatch per job, `job 0`, `job 1`, …, from `left` (the plot's left
-/// edge): what identifies the polls too narrow for a label.
+/// The legend's entries: one swatch per colour, naming every job drawn in
+/// it (`job 0, 7` once the palette repeats), in rows that fit the picture's
+/// width from `left` (the plot's left edge).
+fn legend_rows(jobs: &[usize], left: i32) -> Vec<Vec<(usize, String)>> {
+    let mut by_colour: Vec<(usize, Vec<usize>)> = Vec::new();
+    for &job in jobs {
+        let colour = job % JOB_COLOURS.len();
+        match by_colour.iter_mut().find(|(shared, _)| *shared == colour) {
+            Some((_, same)) => same.push(job),
+            None => by_colour.push((colour, vec![job])),
+        }
+    }
+    let right = i32::try_from(WIDTH).unwrap_or(i32::MAX) - 12;
+    let mut rows: Vec<Vec<(usize, String)>> = vec![Vec::new()];
+    let mut x = left;
+    for (colour, same) in by_colour {
+        let names: Vec<String> = same.iter().map(usize::to_string).collect();
+        let text = format!("job {}", names.join(", "));
+        let width = legend_entry_pixels(&text);
+        if x + width > right && rows.last().is_some_and(|row| !row.is_empty()) {
+            rows.push(Vec::new());
+            x = left;
+        }
+        x += width;
+        rows.last_mut()
+            .expect("rows starts non-empty")
+            .push((colour, text));
+    }
+    rows
+}
+
+/// A legend entry's width: swatch, gap, label, gap (whole pixels: the
+/// estimate of a short label is a whole number).
+fn legend_entry_pixels(text: &str) -> i32 {
+    LEGEND_SWATCH_PIXELS + 4 + label_pixels(text) as i32 + 8
+}
+
+/// Draws the legend's rows: what identifies the polls too narrow for a label.
 fn draw_legend(
     area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    jobs: &[usize],
+    rows: &[Vec<(usize, String)>],
     left: i32,
 ) -> DrawResult {
-    let middle = i32::try_from(LEGEND_HEIGHT)? / 2;
     let style = (FONT, LABEL_FONT_SIZE)
         .into_font()
         .color(&BLACK)
         .pos(Pos::new(HPos::Left, VPos::Center));
-    let mut x = left;
-    for &job in jobs {
-        let half = LEGEND_SWATCH_PIXELS / 2;
-        area.draw(&Rectangle::new(
-            [
-                (x, middle - half),
-                (x + LEGEND_SWATCH_PIXELS, middle + half),
-            ],
-            job_colour(job).filled(),
-        ))?;
-        let text = format!("job {job}");
-        let text_x = x + LEGEND_SWATCH_PIXELS + 4;
-        area.draw(&Text::new(text.as_str(), (text_x, middle), style.clone()))?;
-        // Whole pixels: `label_pixels` of a short label is a whole number.
-        x = text_x + label_pixels(&text) as i32 + 8;
+    let half = LEGEND_SWATCH_PIXELS / 2;
+    for (row, entries) in rows.iter().enumerate() {
+        let middle = i32::try_from(LEGEND_HEIGHT)? * (2 * i32::try_from(row)? + 1) / 2;
+        let mut x = left;
+        for (colour, text) in entries {
+            area.draw(&Rectangle::new(
+                [
+                    (x, middle - half),
+                    (x + LEGEND_SWATCH_PIXELS, middle + half),
+                ],
+                JOB_COLOURS[*colour].filled(),
+            ))?;
+            let text_x = x + LEGEND_SWATCH_PIXELS + 4;
+            area.draw(&Text::new(text.as_str(), (text_x, middle), style.clone()))?;
+            x += legend_entry_pixels(text);
+        }
     }
     Ok(())
 }
@@ -740,6 +781,26 @@ mod tests {
         for (_, _, width, _, _) in &bars {
             assert!(*width >= MIN_BAR_PIXELS - 1.0, "{bars:?}");
         }
+    }
+
+    #[test]
+    fn a_legend_names_jobs_that_share_a_colour_together_and_fits_the_width() {
+        let jobs: Vec<usize> = (0..12).collect();
+        let rows = legend_rows(&jobs, 172);
+        let entries: Vec<&str> = rows
+            .iter()
+            .flatten()
+            .map(|(_, text)| text.as_str())
+            .collect();
+        assert_eq!(entries[0], "job 0, 7");
+        assert_eq!(entries.len(), JOB_COLOURS.len(), "one entry per colour");
+        let right = i32::try_from(WIDTH).unwrap() - 12;
+        for row in &rows {
+            let width: i32 = row.iter().map(|(_, text)| legend_entry_pixels(text)).sum();
+            assert!(172 + width <= right, "{row:?} runs past the picture");
+        }
+        let many: Vec<usize> = (0..40).collect();
+        assert!(legend_rows(&many, 172).len() > 1, "a long legend wraps");
     }
 
     #[test]

@@ -12,11 +12,12 @@ pub mod benchmarks;
 pub mod composite;
 pub mod exercise;
 pub mod smells;
+pub mod timelines;
 
-use crate::registry::{ChapterMaterial, TableSource, TableSpec};
+use crate::registry::{ChapterMaterial, TableSource, TableSpec, TimelineSpec};
 
 /// What the chapter publishes: the composite's table, measured by the
-/// `ch04_bad_habits` example.
+/// `ch04_bad_habits` example, and its timelines.
 pub const MATERIAL: ChapterMaterial = ChapterMaterial {
     key: "ch04",
     tables: &[TableSpec {
@@ -26,7 +27,10 @@ pub const MATERIAL: ChapterMaterial = ChapterMaterial {
             row_ids: version_ids,
         },
     }],
-    timelines: None,
+    timelines: Some(TimelineSpec {
+        pictures: timelines::picture_names,
+        record: timelines::record_pictures,
+    }),
     benches: &[&benchmarks::BENCH],
 };
 

@@ -9,21 +9,23 @@
 //! - [`ideal`]: the best each design can do with the latencies the service
 //!   draws, for the tables.
 //! - The exercise: [`fetch_in_window`], a sliding window in input order.
-//! - [`MATERIAL`]: the two timing tables.
+//! - [`timelines`]: the designs' requests recorded as timelines.
+//! - [`MATERIAL`]: the two timing tables and the timelines.
 
 pub mod benchmarks;
 mod exercise;
 pub mod fetch;
 pub mod ideal;
 pub mod overhead;
+pub mod timelines;
 
 pub use exercise::fetch_in_window;
 
-use crate::registry::{ChapterMaterial, TableSource, TableSpec};
+use crate::registry::{ChapterMaterial, TableSource, TableSpec, TimelineSpec};
 
 /// What the chapter publishes: the designs against the service (the
 /// `ch05_designs` example) and the per-task overhead of gathering timer
-/// waits (the `ch05_overhead` example).
+/// waits (the `ch05_overhead` example), and the timelines.
 pub const MATERIAL: ChapterMaterial = ChapterMaterial {
     key: "ch05",
     tables: &[
@@ -42,7 +44,10 @@ pub const MATERIAL: ChapterMaterial = ChapterMaterial {
             },
         },
     ],
-    timelines: None,
+    timelines: Some(TimelineSpec {
+        pictures: timelines::picture_names,
+        record: timelines::record_pictures,
+    }),
     benches: &[&benchmarks::BENCH],
 };
 
