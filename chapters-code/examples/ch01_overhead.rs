@@ -24,7 +24,8 @@ use chapters_code::ch01_concurrency_vs_parallelism::{
     time_count, time_variant,
 };
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, json_requested,
+    measure_runs_timed, summarise,
 };
 
 const USAGE: &str = "\
@@ -47,22 +48,14 @@ const TINY_RUNS: usize = 5;
 const TINY_REPEATS: u32 = 100;
 
 fn main() -> ExitCode {
-    let mut json = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--json" => json = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!(
-                    "ch01_overhead: unknown argument `{other}`\n\n{USAGE}"
-                );
-                return ExitCode::from(2);
-            }
+    let json = match json_requested(std::env::args().skip(1), USAGE) {
+        Ok(Some(json)) => json,
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(problem) => {
+            eprintln!("ch01_overhead: {problem}\n\n{USAGE}");
+            return ExitCode::from(2);
         }
-    }
+    };
 
     let pools = Pools::in_use();
     let whole = calibrate_count_to(WHOLE_JOB);

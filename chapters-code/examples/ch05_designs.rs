@@ -25,7 +25,8 @@ use chapters_code::creature_service::{
     CreatureClient, CreatureService, Latency, ServiceConfig, SlowTail, dataset,
 };
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, json_requested,
+    measure_runs_timed, summarise,
 };
 use futures::StreamExt;
 
@@ -120,20 +121,14 @@ fn time_design(
 }
 
 fn main() -> ExitCode {
-    let mut json = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--json" => json = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("ch05_designs: unknown argument `{other}`\n{USAGE}");
-                return ExitCode::from(2);
-            }
+    let json = match json_requested(std::env::args().skip(1), USAGE) {
+        Ok(Some(json)) => json,
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(problem) => {
+            eprintln!("ch05_designs: {problem}\n\n{USAGE}");
+            return ExitCode::from(2);
         }
-    }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

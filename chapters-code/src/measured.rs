@@ -242,6 +242,40 @@ impl CpuCounters {
     }
 }
 
+/// What a table example's command line asks for: `--json` (what `cargo
+/// xtask tables` reads) or nothing (a table for the terminal); `Ok(None)`
+/// for `-h`/`--help`, after printing `usage`. Anything else is an error
+/// naming the argument, for the caller to print with the usage.
+///
+/// ```
+/// use chapters_code::measured::json_requested;
+///
+/// let args = |list: &[&str]| list.iter().map(|arg| arg.to_string()).collect::<Vec<_>>();
+/// assert_eq!(json_requested(args(&["--json"]), "usage"), Ok(Some(true)));
+/// assert_eq!(json_requested(args(&[]), "usage"), Ok(Some(false)));
+/// assert_eq!(
+///     json_requested(args(&["--csv"]), "usage"),
+///     Err("unknown argument `--csv`".to_string())
+/// );
+/// ```
+pub fn json_requested(
+    args: impl IntoIterator<Item = String>,
+    usage: &str,
+) -> Result<Option<bool>, String> {
+    let mut json = false;
+    for arg in args {
+        match arg.as_str() {
+            "--json" => json = true,
+            "-h" | "--help" => {
+                println!("{usage}");
+                return Ok(None);
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(Some(json))
+}
+
 /// One picture of a chapter's timelines, as recorded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordedPicture {
