@@ -19,10 +19,10 @@ use chapters_code::ch05_gather::fetch::{
     fetch_one_by_one,
 };
 use chapters_code::ch05_gather::ideal::{
-    DESIGN_ROWS, chunks_bound, draws, window_bound,
+    DESIGN_ROWS, chunks_bound, draws, slow_tail, window_bound,
 };
 use chapters_code::creature_service::{
-    CreatureClient, CreatureService, Latency, ServiceConfig, SlowTail, dataset,
+    CreatureClient, CreatureService, Latency, ServiceConfig, dataset,
 };
 use chapters_code::measured::{
     MeasuredCell, MeasuredRow, MeasuredTable, json_requested,
@@ -38,16 +38,6 @@ const TAILED: usize = 24;
 const WINDOW: usize = 4;
 const MANY: usize = 1000;
 const MANY_LATENCY: Duration = Duration::from_millis(20);
-
-fn slow_tail() -> Latency {
-    Latency::SlowTail(SlowTail {
-        base: Duration::from_millis(50),
-        jitter: 0.2,
-        tail_probability: 0.15,
-        tail_factor: 5,
-        seed: 5,
-    })
-}
 
 #[derive(Clone, Copy)]
 enum Design {

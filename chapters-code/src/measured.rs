@@ -291,6 +291,30 @@ pub struct RecordedPicture {
     pub segments: Vec<RecordedSegment>,
 }
 
+impl RecordedPicture {
+    /// The picture of a recorded `timeline`, with its title, axis group and
+    /// the number of jobs it must show.
+    pub fn from_timeline(
+        name: &str,
+        title: String,
+        axis_group: &str,
+        jobs: usize,
+        timeline: &crate::timeline::Timeline,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            title,
+            axis_group: axis_group.to_owned(),
+            jobs,
+            segments: timeline
+                .segments()
+                .iter()
+                .map(RecordedSegment::from)
+                .collect(),
+        }
+    }
+}
+
 /// A [`Segment`] with its times in whole nanoseconds, for exact data files.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedSegment {

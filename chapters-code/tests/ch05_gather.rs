@@ -16,7 +16,7 @@ use chapters_code::ch05_gather::ideal::{chunks_bound, draws, window_bound};
 use chapters_code::ch05_gather::overhead::{Arrangement, gather_waits};
 use chapters_code::creature_service::{
     CreatureClient, CreatureService, FetchError, Latency, ServiceConfig,
-    SlowTail, StatsSnapshot,
+    SlowTail,
 };
 use futures::StreamExt;
 use tokio::time::{Instant, sleep};
@@ -52,28 +52,17 @@ async fn overloaded_service() -> (CreatureService, CreatureClient) {
 
 const FOUR: [&str; 4] = ["brasipup", "brasipup", "brasipup", "brasipup"];
 
-/// Polls the stats on the real clock until `done` holds, for at most two
-/// seconds, then returns the last snapshot for the test to judge.
-async fn stats_once(
-    service: &CreatureService,
-    done: impl Fn(&StatsSnapshot) -> bool,
-) -> StatsSnapshot {
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        let stats = service.stats();
-        if done(&stats) || std::time::Instant::now() > deadline {
-            return stats;
-        }
-        sleep(Duration::from_millis(1)).await;
-    }
-}
+/// How long a test waits for the service to see what it expects.
+const SEEN_WITHIN: Duration = Duration::from_secs(2);
 
 /// The three requests the service admitted were dropped unanswered, and
 /// their connections closed.
 async fn assert_three_abandoned(service: &CreatureService) {
-    let stats =
-        stats_once(service, |s| s.abandoned == 3 && s.connections_closed == 3)
-            .await;
+    let stats = service
+        .stats_when(SEEN_WITHIN, |s| {
+            s.abandoned == 3 && s.connections_closed == 3
+        })
+        .await;
     assert_eq!(
         (stats.received, stats.with_status(503)),
         (4, 1),
@@ -261,7 +250,7 @@ async fn select_keeps_the_first_answer_and_drops_the_other_request() {
     let creature =
         fetch_from_first(&slow_client, &quick_client, "brasipup").await;
     assert!(is_known(&creature.unwrap()));
-    let stats = stats_once(&slow, |s| s.abandoned == 1).await;
+    let stats = slow.stats_when(SEEN_WITHIN, |s| s.abandoned == 1).await;
     assert_eq!((stats.received, stats.abandoned), (1, 1));
     assert_eq!(stats.connections_closed, stats.connections_opened);
     assert_eq!(quick.stats().with_status(200), 1);

@@ -18,8 +18,7 @@ use chapters_code::creature_service::dataset::{
 };
 use chapters_code::creature_service::{
     CreatureClient, CreatureService, Faults, FetchError, Latency,
-    LatencySampler, ServiceConfig, SlowTail, Stats, StatsSnapshot, StopSignal,
-    router,
+    LatencySampler, ServiceConfig, SlowTail, Stats, StopSignal, router,
 };
 use futures::StreamExt;
 use tower::ServiceExt;
@@ -30,21 +29,8 @@ fn client_of(service: &CreatureService, timeout: Duration) -> CreatureClient {
     CreatureClient::new(service.addr(), timeout).expect("a plain HTTP client")
 }
 
-/// Polls the service's stats on the real clock until `done` holds; bounded
-/// at two seconds, then returns the last snapshot for the test to judge.
-async fn stats_once(
-    service: &CreatureService,
-    done: impl Fn(&StatsSnapshot) -> bool,
-) -> StatsSnapshot {
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        let stats = service.stats();
-        if done(&stats) || std::time::Instant::now() > deadline {
-            return stats;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-}
+/// How long a test waits for the service to see what it expects.
+const SEEN_WITHIN: Duration = Duration::from_secs(2);
 
 #[tokio::test]
 async fn binds_only_loopback_on_a_port_the_system_picks() {
@@ -179,7 +165,8 @@ async fn over_the_limit_is_503_and_counted_as_a_violation() {
             tokio::spawn(async move { client.fetch_creature("brasipup").await })
         })
         .collect();
-    let both_admitted = stats_once(&service, |s| s.in_flight == 2).await;
+    let both_admitted =
+        service.stats_when(SEEN_WITHIN, |s| s.in_flight == 2).await;
     assert_eq!(both_admitted.in_flight, 2);
     for _ in 0..3 {
         let refused = client.fetch_creature("brasipup").await;
@@ -236,7 +223,9 @@ async fn a_hung_response_times_out_and_the_service_sees_the_connection_go() {
     let outcome = client.fetch_creature("brasipup").await;
     assert!(matches!(outcome, Err(FetchError::Timeout)), "{outcome:?}");
 
-    let stats = stats_once(&service, |s| s.connections_closed == 1).await;
+    let stats = service
+        .stats_when(SEEN_WITHIN, |s| s.connections_closed == 1)
+        .await;
     assert_eq!(stats.connections_opened, 1);
     assert_eq!(stats.connections_closed, 1);
     assert_eq!((stats.received, stats.abandoned, stats.served()), (1, 1, 0));
@@ -306,10 +295,11 @@ async fn every_request_ends_in_exactly_one_outcome_on_both_sides() {
     }
     let count = |name| tally.get(name).copied().unwrap_or(0);
 
-    let stats = stats_once(&service, |s| {
-        s.in_flight == 0 && s.served() + s.abandoned == s.received
-    })
-    .await;
+    let stats = service
+        .stats_when(SEEN_WITHIN, |s| {
+            s.in_flight == 0 && s.served() + s.abandoned == s.received
+        })
+        .await;
     assert_eq!(tally.values().sum::<u64>(), 60, "{tally:?}");
     assert_eq!(stats.received, 60, "{stats:?}");
     assert_eq!(stats.served() + stats.abandoned, 60, "{stats:?}");
@@ -352,7 +342,7 @@ async fn shutdown_answers_hung_requests_with_503() {
     let client = client_of(&service, PATIENT);
     let hung =
         tokio::spawn(async move { client.fetch_creature("brasipup").await });
-    let hanging = stats_once(&service, |s| s.in_flight == 1).await;
+    let hanging = service.stats_when(SEEN_WITHIN, |s| s.in_flight == 1).await;
     assert_eq!(hanging.in_flight, 1);
 
     let last = service.shutdown().await.unwrap();

@@ -15,7 +15,7 @@ use super::runners::{
 use super::timing::{Scenario, Workload, calibrate_count_to};
 use super::variants::Variant;
 use super::variants::tokio_workers;
-use crate::measured::{RecordedPicture, RecordedSegment};
+use crate::measured::RecordedPicture;
 use crate::timeline::{Recorder, Timeline};
 
 /// How many jobs each of the chapter's pictures runs.
@@ -115,21 +115,17 @@ pub fn record_pictures() -> Vec<RecordedPicture> {
                     milliseconds(calibration.one_job)
                 ),
             };
-            RecordedPicture {
-                name: pictured.name(),
-                title: format!(
+            RecordedPicture::from_timeline(
+                &pictured.name(),
+                format!(
                     "{}: {JOBS} jobs {what}, all done at {:.0} ms",
                     pictured.label(),
                     milliseconds(timeline.end())
                 ),
-                axis_group: pictured.workload().id().to_owned(),
-                jobs: JOBS,
-                segments: timeline
-                    .segments()
-                    .iter()
-                    .map(RecordedSegment::from)
-                    .collect(),
-            }
+                pictured.workload().id(),
+                JOBS,
+                &timeline,
+            )
         })
         .collect()
 }

@@ -10,7 +10,7 @@ use super::tuned_executor::Executor;
 use crate::ch01_concurrency_vs_parallelism::{
     calibrate_count_to, count_to, milliseconds,
 };
-use crate::measured::{RecordedPicture, RecordedSegment};
+use crate::measured::RecordedPicture;
 use crate::timeline::Timeline;
 
 /// The sleepers' deadlines, one task each, in job order.
@@ -55,22 +55,15 @@ pub fn record_pictures() -> Vec<RecordedPicture> {
             } else {
                 String::new()
             };
-            RecordedPicture {
-                name: name.to_owned(),
-                title: format!(
-                    "Tuned executor: tasks 0–{} sleep until {} ms{busy_part}; done at {:.0} ms",
-                    sleepers - 1,
-                    deadlines.join(", "),
-                    milliseconds(timeline.end())
-                ),
-                axis_group: "timers".to_owned(),
-                jobs: sleepers + usize::from(with_busy),
-                segments: timeline
-                    .segments()
-                    .iter()
-                    .map(RecordedSegment::from)
-                    .collect(),
-            }
+            let title = format!(
+                "Tuned executor: tasks 0–{} sleep until {} ms{busy_part}; \
+                 done at {:.0} ms",
+                sleepers - 1,
+                deadlines.join(", "),
+                milliseconds(timeline.end())
+            );
+            let jobs = sleepers + usize::from(with_busy);
+            RecordedPicture::from_timeline(name, title, "timers", jobs, &timeline)
         })
         .collect()
 }

@@ -17,7 +17,7 @@ use super::composite::{
     fetch_exchange_rate, fetch_order, read_tax_table, report_total,
 };
 use crate::ch01_concurrency_vs_parallelism::milliseconds;
-use crate::measured::{RecordedPicture, RecordedSegment};
+use crate::measured::RecordedPicture;
 use crate::timeline::{Recorder, Timeline};
 
 /// Job 0: reading the tax table, a blocking call.
@@ -56,9 +56,9 @@ pub fn record_pictures() -> Vec<RecordedPicture> {
         .iter()
         .map(|&version| {
             let timeline = record_version(version, scenario);
-            RecordedPicture {
-                name: picture_name(version),
-                title: format!(
+            RecordedPicture::from_timeline(
+                &picture_name(version),
+                format!(
                     "{}: job 0 tax table (blocking), 1 exchange rate, \
                      2 discount, 3 all {} orders; done at {:.0} ms \
                      (longest wait {:.0} ms)",
@@ -67,14 +67,10 @@ pub fn record_pictures() -> Vec<RecordedPicture> {
                     milliseconds(timeline.end()),
                     milliseconds(scenario.ideal())
                 ),
-                axis_group: "composite".to_owned(),
-                jobs: JOBS,
-                segments: timeline
-                    .segments()
-                    .iter()
-                    .map(RecordedSegment::from)
-                    .collect(),
-            }
+                "composite",
+                JOBS,
+                &timeline,
+            )
         })
         .collect()
 }

@@ -4,7 +4,19 @@
 
 use std::time::Duration;
 
-use crate::creature_service::{Latency, LatencySampler};
+use crate::creature_service::{Latency, LatencySampler, SlowTail};
+
+/// The slow tail of the chapter's table: about 50 ms, one request in seven
+/// five times slower, seed 5.
+pub fn slow_tail() -> Latency {
+    Latency::SlowTail(SlowTail {
+        base: Duration::from_millis(50),
+        jitter: 0.2,
+        tail_probability: 0.15,
+        tail_factor: 5,
+        seed: 5,
+    })
+}
 
 /// The designs table's rows as (id, label), in order.
 pub const DESIGN_ROWS: [(&str, &str); 8] = [

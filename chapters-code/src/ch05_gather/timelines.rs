@@ -13,13 +13,13 @@ use std::time::Duration;
 use futures::stream::{self, FuturesUnordered, StreamExt};
 use futures::{TryStreamExt, future};
 
-use super::ideal::{chunks_bound, draws, window_bound};
+use super::ideal::{chunks_bound, draws, slow_tail, window_bound};
 use crate::ch01_concurrency_vs_parallelism::milliseconds;
 use crate::creature_service::{
     CreatureClient, CreatureService, FetchError, Latency, ServiceConfig,
-    SlowTail, dataset,
+    dataset,
 };
-use crate::measured::{RecordedPicture, RecordedSegment};
+use crate::measured::RecordedPicture;
 use crate::timeline::{Recorder, Timeline};
 
 /// How many requests each picture makes.
@@ -51,18 +51,6 @@ const PICTURES: [(&str, Design, bool); 5] = [
     ("chunks-slow-tail", Design::Chunks, true),
     ("window-slow-tail", Design::Window, true),
 ];
-
-/// The slow tail of the chapter's table: about 50 ms, one request in seven
-/// five times slower, seed 5.
-pub fn slow_tail() -> Latency {
-    Latency::SlowTail(SlowTail {
-        base: Duration::from_millis(50),
-        jitter: 0.2,
-        tail_probability: 0.15,
-        tail_factor: 5,
-        seed: 5,
-    })
-}
 
 /// The chapter's picture names, in recording order.
 pub fn picture_names() -> Vec<String> {
@@ -119,18 +107,13 @@ pub fn record_pictures() -> Vec<RecordedPicture> {
                     milliseconds(window_bound(&latencies, WINDOW))
                 ),
             };
-            RecordedPicture {
-                name: name.to_owned(),
+            RecordedPicture::from_timeline(
+                name,
                 title,
-                axis_group: if tailed { "slow-tail" } else { "fixed" }
-                    .to_owned(),
-                jobs: names.len(),
-                segments: timeline
-                    .segments()
-                    .iter()
-                    .map(RecordedSegment::from)
-                    .collect(),
-            }
+                if tailed { "slow-tail" } else { "fixed" },
+                names.len(),
+                &timeline,
+            )
         })
         .collect()
 }
@@ -218,6 +201,7 @@ async fn run_design(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::creature_service::SlowTail;
 
     const TINY: Duration = Duration::from_millis(10);
 

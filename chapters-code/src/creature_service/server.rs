@@ -6,6 +6,7 @@ use std::future::IntoFuture;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -284,6 +285,25 @@ impl CreatureService {
     /// What the service has seen so far.
     pub fn stats(&self) -> StatsSnapshot {
         self.stats.snapshot()
+    }
+
+    /// The stats once `done` holds for them, checked every millisecond of
+    /// tokio's clock for at most `within`; then the last snapshot, for the
+    /// caller to judge. For a test waiting on what the service saw (a
+    /// request admitted, a connection closed) without sleeping a fixed time.
+    pub async fn stats_when(
+        &self,
+        within: Duration,
+        done: impl Fn(&StatsSnapshot) -> bool,
+    ) -> StatsSnapshot {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let stats = self.stats();
+            if done(&stats) || tokio::time::Instant::now() >= deadline {
+                return stats;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 
     /// Stops accepting, answers hung requests with 503, lets every
