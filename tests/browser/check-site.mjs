@@ -108,10 +108,14 @@ function freePort() {
   });
 }
 
-/** Starts `cargo xtask serve` in a process group of its own; resolves to its URL once it answers. */
+/**
+ * Starts `cargo xtask serve` in a process group of its own; resolves to the URL
+ * it prints (under book.toml's site-url path, as GitHub Pages serves the site)
+ * once that URL answers.
+ */
 async function startServer() {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}/`;
+  let url = null;
   console.log(`starting: cargo xtask serve --no-watch --port ${port} (waiting up to ${opts['server-timeout']} s)`);
   const server = spawn('cargo', ['xtask', 'serve', '--no-watch', '--port', String(port)], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
@@ -120,7 +124,10 @@ async function startServer() {
   });
   let log = '';
   let exited = null;
-  const keep = (chunk) => { if (log.length < 100_000) log += chunk; };
+  const keep = (chunk) => {
+    if (log.length < 100_000) log += chunk;
+    url ??= log.match(/serving the book on (http:\/\/\S+)/)?.[1] ?? null;
+  };
   const head = () => {
     const lines = log.trim().split('\n');
     return lines.slice(0, 30).join('\n') + (lines.length > 30 ? `\n... (${lines.length - 30} more lines)` : '');
@@ -143,6 +150,7 @@ async function startServer() {
   const started = Date.now();
   while (Date.now() < deadline) {
     if (exited !== null) throw new Error(`cargo xtask serve stopped (${exited}) before answering:\n${head()}`);
+    if (url === null) { await sleep(500); continue; }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (response.ok) {
@@ -152,7 +160,7 @@ async function startServer() {
     } catch { /* not listening yet */ }
     await sleep(500);
   }
-  throw new Error(`cargo xtask serve did not answer on ${url} within ${opts['server-timeout']} s:\n${head()}`);
+  throw new Error(`cargo xtask serve did not answer on ${url ?? `port ${port}`} within ${opts['server-timeout']} s:\n${head()}`);
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -427,6 +435,43 @@ async function open(page, url, name, what) {
   return true;
 }
 
+/**
+ * A missing page deep under the site: HTTP 404 with the book's own 404 page,
+ * whose stylesheets, scripts and links resolve (mdBook makes them absolute
+ * from book.toml's site-url, which must match the path the site is served under).
+ */
+async function checkNotFound(context, base, blocked) {
+  const name = '404.html';
+  const url = new URL('no-such-chapter/nested/page.html', base).href;
+  const page = await context.newPage();
+  const seen = watch(page, blocked);
+  try {
+    const response = await page.goto(url, { waitUntil: 'load', timeout: PAGE_TIMEOUT_MS });
+    const problems = [];
+    if (response?.status() !== 404) problems.push(`${url} answered HTTP ${response?.status() ?? 'nothing'}, not 404`);
+    const sheets = await page.evaluate(() => [...document.styleSheets].filter((sheet) => {
+      try { return sheet.cssRules.length > 0; } catch { return false; }
+    }).length);
+    if (sheets === 0) problems.push('no stylesheet applied: its links do not resolve under the served path (check site-url in book.toml)');
+    const links = await page.$$eval('#mdbook-sidebar a[href], nav a[href], .sidebar a[href]', (as) => as.map((a) => a.href));
+    const inside = links.filter((href) => href.startsWith(base));
+    if (links.length === 0) problems.push('the 404 page shows no table of contents');
+    for (const href of inside.slice(0, 3)) {
+      const target = await fetchTarget(href.split('#')[0]);
+      if (target.status !== 200) problems.push(`its link ${href} answers HTTP ${target.status || target.error}`);
+    }
+    if (links.length > 0 && inside.length === 0) problems.push(`its links leave the site's path ${new URL(base).pathname}: ${links[0]}`);
+    seen.closed = true;
+    // The page's own 404 is the point; anything else failing is not.
+    seen.failedRequests = seen.failedRequests.filter((line) => !line.endsWith(url));
+    check(name, problems, `a missing page deep under ${new URL(base).pathname} gets the book's 404 page, styled, with working links`);
+    reportWatch(name, seen);
+  } finally {
+    seen.closed = true;
+    await page.close();
+  }
+}
+
 async function checkPage(context, base, url, blocked) {
   const name = pageName(url, base);
   const page = await context.newPage();
@@ -651,6 +696,7 @@ async function main() {
     ok('index.html', `table of contents links ${plural(pages.length, 'page')} (${plural(drafts, 'draft')} without a page skipped)`);
   }
   for (const url of pages) await checkPage(context, base, url, blocked);
+  await checkNotFound(context, base, blocked);
 
   const decks = await discoverDecks(base, pages, siteDir);
   if (decks.length === 0) console.log('note: no slide decks found (slides/*.html); nothing to check there yet');

@@ -1,5 +1,10 @@
 //! Serves the built site on loopback and rebuilds it when a chapter, the
 //! chapter code or the theme changes.
+//!
+//! The site is served under the path of `book.toml`'s `site-url`, as GitHub
+//! Pages serves a project's site (`https://OWNER.github.io/REPOSITORY/`), so
+//! that what works here works there: relative links, the 404 page's absolute
+//! ones, the decks.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -8,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use notify::{RecursiveMode, Watcher};
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 /// What a change to which rebuilds the book.
 const WATCHED: [&str; 4] = ["src", "chapters-code", "theme", "book.toml"];
@@ -30,15 +35,87 @@ pub fn serve(root: &Path, port: u16, watch: bool) -> Result<()> {
     } else {
         None
     };
-    println!("serving the book on http://{address}/ (ctrl-c stops)");
+    let prefix = site_path(root)?;
+    println!("serving the book on http://{address}{prefix} (ctrl-c stops)");
     runtime.block_on(async move {
-        let app = axum::Router::new().fallback_service(ServeDir::new(site));
+        let app = router(&site, &prefix);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
             .context("serving the book")
+    })
+}
+
+/// The path part of `book.toml`'s `output.html.site-url`, with a slash at
+/// each end (`/async-vs-parallel-rust/`), or `/` when there is none.
+pub fn site_path(root: &Path) -> Result<String> {
+    let file = root.join("book.toml");
+    let config = mdbook_driver::config::Config::from_disk(&file)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let site_url = config
+        .html_config()
+        .and_then(|html| html.site_url)
+        .unwrap_or_default();
+    normalise_site_path(&site_url)
+        .with_context(|| format!("reading {}: output.html.site-url", file.display()))
+}
+
+fn normalise_site_path(site_url: &str) -> Result<String> {
+    let path = match site_url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |slash| &rest[slash..]),
+        None => site_url,
+    };
+    let trimmed = path.trim_matches('/');
+    anyhow::ensure!(
+        !trimmed.contains(['?', '#', ' ']),
+        "`{site_url}` is not a path like `/REPOSITORY/`: remove the query, fragment or spaces"
+    );
+    Ok(if trimmed.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/{trimmed}/")
+    })
+}
+
+/// The site under `prefix`: a missing file gets the book's 404 page with a 404
+/// status (as GitHub Pages answers); `/` and the prefix without its last slash
+/// redirect to the prefix, so relative links resolve against it.
+fn router(site: &Path, prefix: &str) -> axum::Router {
+    use axum::response::{IntoResponse, Redirect};
+    use tower::ServiceExt;
+
+    let not_found = ServeFile::new(site.join("404.html"));
+    let files = ServeDir::new(site).not_found_service(not_found.clone());
+    let prefix = prefix.to_owned();
+    axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let (files, not_found, prefix) = (files.clone(), not_found.clone(), prefix.clone());
+        async move {
+            let path = request.uri().path();
+            if path != prefix && (path == "/" || path == prefix.trim_end_matches('/')) {
+                return Redirect::temporary(&prefix).into_response();
+            }
+            let inside = path.strip_prefix(prefix.trim_end_matches('/'));
+            let Some(rest) = inside.filter(|rest| rest.starts_with('/')) else {
+                let mut page = not_found.oneshot(request).await.into_response();
+                *page.status_mut() = axum::http::StatusCode::NOT_FOUND;
+                return page;
+            };
+            let mut parts = request.uri().clone().into_parts();
+            let query = request
+                .uri()
+                .query()
+                .map(|query| format!("?{query}"))
+                .unwrap_or_default();
+            parts.path_and_query = format!("{rest}{query}").parse().ok();
+            let (mut head, body) = request.into_parts();
+            head.uri = axum::http::Uri::from_parts(parts).unwrap_or_default();
+            files
+                .oneshot(axum::extract::Request::from_parts(head, body))
+                .await
+                .into_response()
+        }
     })
 }
 
@@ -70,4 +147,28 @@ fn rebuild_on_change(root: &Path) -> Result<notify::RecommendedWatcher> {
         }
     });
     Ok(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_site_path;
+
+    #[test]
+    fn site_paths_keep_only_the_path_with_a_slash_at_each_end() {
+        for (site_url, path) in [
+            ("", "/"),
+            ("/", "/"),
+            ("/async-vs-parallel-rust/", "/async-vs-parallel-rust/"),
+            ("/async-vs-parallel-rust", "/async-vs-parallel-rust/"),
+            (
+                "https://example.github.io/async-vs-parallel-rust/",
+                "/async-vs-parallel-rust/",
+            ),
+            ("https://book.example.org", "/"),
+        ] {
+            assert_eq!(normalise_site_path(site_url).unwrap(), path, "{site_url}");
+        }
+        let error = normalise_site_path("/book/?draft").unwrap_err().to_string();
+        assert!(error.contains("`/book/?draft` is not a path"), "{error}");
+    }
 }
