@@ -13,15 +13,16 @@ fn root() -> PathBuf {
 }
 
 fn read(name: &str) -> String {
-    fs::read_to_string(root().join(name))
-        .unwrap_or_else(|error| panic!("reading {name}: {error}"))
+    fs::read_to_string(root().join(name)).unwrap_or_else(|error| panic!("reading {name}: {error}"))
 }
 
 #[test]
 fn the_pages_workflow_runs_ci_and_publishes_the_build_directory() {
     let workflow = read(WORKFLOW);
     let book: toml::Table = read("book.toml").parse().expect("book.toml is TOML");
-    let build_dir = book["build"]["build-dir"].as_str().expect("build.build-dir");
+    let build_dir = book["build"]["build-dir"]
+        .as_str()
+        .expect("build.build-dir");
     for needed in [
         "run: bash .ci/run".to_owned(),
         "uses: actions/upload-pages-artifact@".to_owned(),
@@ -41,7 +42,10 @@ fn the_pages_workflow_runs_ci_and_publishes_the_build_directory() {
 #[test]
 fn the_site_path_is_the_one_the_workflow_publishes_under() {
     let path = xtask::serve::site_path(&root()).unwrap_or_else(|error| panic!("{error:#}"));
-    assert_ne!(path, "/", "book.toml: output.html.site-url must name the project's sub-path");
+    assert_ne!(
+        path, "/",
+        "book.toml: output.html.site-url must name the project's sub-path"
+    );
     let url = format!("https://OWNER.github.io{path}");
     assert!(
         read(WORKFLOW).contains(&url),

@@ -63,6 +63,9 @@ pub const CHAPTERS: &[ChapterMaterial] = &[
     crate::ch03_event_loop_internals::MATERIAL,
     crate::ch04_async_code_smells::MATERIAL,
     crate::ch05_gather::MATERIAL,
+    crate::ch06_pipelines::MATERIAL,
+    crate::ch07_semaphores::MATERIAL,
+    crate::ch08_fork_safety::MATERIAL,
 ];
 
 /// The material of the chapter whose key is `key` (`ch03`), if it has any.

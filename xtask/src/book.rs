@@ -36,6 +36,7 @@ pub fn check_markdown(root: &Path) -> Result<()> {
         .filter(|file| mdsnippets::is_book_page(root, file))
     {
         problems.extend(too_wide_listings(root, file));
+        problems.extend(broken_links(root, file));
     }
     let problems: Vec<String> = problems
         .into_iter()
@@ -55,6 +56,78 @@ pub fn check_markdown(root: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Every link of a page to a file of the book that does not exist, or to a
+/// place (`page.md#id`, `#id`) that the page's headings and HTML ids do not
+/// define: the reader would land on nothing.
+fn broken_links(root: &Path, page: &Path) -> Vec<Problem> {
+    let Ok(markdown) = std::fs::read_to_string(page) else {
+        return Vec::new();
+    };
+    let directory = page.parent().unwrap_or(root);
+    mdsnippets::page_links(&markdown)
+        .into_iter()
+        .filter_map(|link| {
+            let (path, fragment) = match link.target.split_once('#') {
+                Some((path, fragment)) => (path, Some(fragment)),
+                None => (link.target.as_str(), None),
+            };
+            let target = if path.is_empty() {
+                page.to_path_buf()
+            } else {
+                directory.join(path)
+            };
+            let shown = display_path(root, &target);
+            // Decks and other generated HTML exist only after a build.
+            if path.ends_with(".html") {
+                return None;
+            }
+            let Ok(text) = std::fs::read_to_string(&target) else {
+                return if target.exists() {
+                    None
+                } else {
+                    Some(Problem::new(
+                        page,
+                        link.line,
+                        format!(
+                            "the link `{}` points at {shown}, which does not exist",
+                            link.target
+                        ),
+                    ))
+                };
+            };
+            let fragment = fragment.filter(|fragment| !fragment.is_empty())?;
+            if !path.is_empty() && !path.ends_with(".md") {
+                return None;
+            }
+            let ids = mdsnippets::page_ids(&text);
+            (!ids.iter().any(|id| id == fragment)).then(|| {
+                let near: Vec<&str> = ids
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|id| {
+                        id.split('-')
+                            .any(|word| word.len() > 3 && fragment.contains(word))
+                    })
+                    .take(3)
+                    .collect();
+                Problem::new(
+                    page,
+                    link.line,
+                    format!(
+                        "the link `{}`: {shown} has no heading or id `{fragment}`{}",
+                        link.target,
+                        if near.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (did you mean {}?)", near.join(", "))
+                        }
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Every line a page's listings show wider than the code column
@@ -383,6 +456,44 @@ impl<S: Subscriber> Layer<S> for ErrorCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_to_missing_pages_and_places_are_named_with_their_line() {
+        let root = std::env::temp_dir().join(format!("xtask-links-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/other.md"), "# Other\n\n## The `Pin` type\n").unwrap();
+        let page = root.join("src/page.md");
+        std::fs::write(
+            &page,
+            "# Page\n\n[ok](other.md#the-pin-type) [ok](#page) [web](https://example.org)\n\
+             [gone](missing.md)\n[wrong](other.md#pin-type) [self](#nowhere)\n",
+        )
+        .unwrap();
+        let problems: Vec<String> = broken_links(&root, &page)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(
+            problems[0].contains(":4:")
+                && problems[0].contains("src/missing.md, which does not exist"),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            problems[1].contains(":5:")
+                && problems[1]
+                    .contains("has no heading or id `pin-type` (did you mean the-pin-type?)"),
+            "{}",
+            problems[1]
+        );
+        assert!(
+            problems[2].contains("has no heading or id `nowhere`"),
+            "{}",
+            problems[2]
+        );
+    }
 
     #[test]
     fn listings_lose_their_doc_comments_and_every_broken_one_is_named() {

@@ -458,6 +458,111 @@ pub fn images(markdown: &str) -> Vec<Image> {
         .collect()
 }
 
+/// A link of a page to another file of the book, or to a place in a page:
+/// neither a URL with a scheme (`https:`, `mailto:`) nor a site-absolute path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageLink {
+    /// The 1-based line the link starts on.
+    pub line: usize,
+    /// The target as written (`ch05-gather-and-as-completed.md#as-completed`).
+    pub target: String,
+}
+
+/// Every [`PageLink`] of a markdown text, in order, never inside code.
+///
+/// ```
+/// let text = "[gather](ch05.md#gather), [web](https://example.org), [up](#top)\n";
+/// let targets: Vec<String> =
+///     mdsnippets::page_links(text).into_iter().map(|link| link.target).collect();
+/// assert_eq!(targets, ["ch05.md#gather", "#top"]);
+/// ```
+pub fn page_links(markdown: &str) -> Vec<PageLink> {
+    Parser::new_ext(markdown, mdbook_block_options())
+        .into_offset_iter()
+        .filter_map(|(event, range)| match event {
+            Event::Start(Tag::Link { dest_url, .. }) => Some((dest_url.to_string(), range)),
+            _ => None,
+        })
+        .filter(|(target, _)| {
+            let scheme = target
+                .split_once(':')
+                .is_some_and(|(scheme, _)| !scheme.contains(['/', '#', '.']));
+            !target.is_empty() && !scheme && !target.starts_with('/')
+        })
+        .map(|(target, range)| PageLink {
+            line: line_of(markdown, range.start),
+            target,
+        })
+        .collect()
+}
+
+/// The ids a page's headings get in the rendered HTML, in order, as mdBook
+/// 0.5 assigns them (`mdbook-html`'s `id_from_content` and `unique_id`): an
+/// explicit `{#id}` as written, otherwise the heading's text lowercased,
+/// spaces turned to `-`, everything but letters, digits, `_` and `-` dropped,
+/// and `-1`, `-2`… added to repeats. Ids written in raw HTML (`id="…"`) are
+/// included too.
+///
+/// ```
+/// let text = "# Why `Pin`?\n\n## Run it\n\n## Run it\n\n<div id=\"scores\"></div>\n";
+/// assert_eq!(mdsnippets::page_ids(text), ["why-pin", "run-it", "run-it-1", "scores"]);
+/// ```
+pub fn page_ids(markdown: &str) -> Vec<String> {
+    let mut used = std::collections::HashSet::new();
+    let mut ids = Vec::new();
+    let mut heading: Option<(Option<String>, String)> = None;
+    for event in Parser::new_ext(markdown, mdbook_block_options()) {
+        match event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                heading = Some((id.map(|id| id.to_string()), String::new()));
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if let Some((_, content)) = heading.as_mut() {
+                    content.push_str(&text);
+                }
+            }
+            Event::End(pulldown_cmark::TagEnd::Heading(_)) => {
+                if let Some((explicit, content)) = heading.take() {
+                    let id = explicit.unwrap_or_else(|| id_from_content(&content));
+                    let mut unique = id.clone();
+                    let mut counter = 1;
+                    while !used.insert(unique.clone()) {
+                        unique = format!("{id}-{counter}");
+                        counter += 1;
+                    }
+                    ids.push(unique);
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                for piece in html.split(" id=\"").skip(1) {
+                    if let Some((id, _)) = piece.split_once('"') {
+                        ids.push(id.to_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
+fn id_from_content(content: &str) -> String {
+    content
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|ch| {
+            if ch.is_alphanumeric() || ch == '_' || ch == '-' {
+                Some(ch)
+            } else if ch.is_whitespace() {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Every code block of a markdown text, in order, nested ones included (the
 /// code blocks among [`blocks`] and their nested blocks).
 pub fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
@@ -920,8 +1025,117 @@ pub fn check_file(markdown_path: &Path, in_book: bool) -> Vec<Problem> {
                 problems.push(problem(block.line, "empty rust block".into()));
             }
         }
+        if in_book {
+            problems.extend(playground_problem(&block).map(|message| problem(block.line, message)));
+        }
     }
     problems
+}
+
+/// The info-string word that gives a block mdBook's Run button although the
+/// book turns the playground off for every other block (book.toml).
+pub const RUNNABLE: &str = "mdbook-runnable";
+
+/// The crates the Rust playground (play.rust-lang.org) offers that the book
+/// uses, besides the standard library's.
+pub const PLAYGROUND_CRATES: [&str; 3] = ["tokio", "futures", "rayon"];
+
+/// The crates a complete program names (`use` paths, `extern crate`, and
+/// qualified paths like `tokio::spawn` or `#[tokio::main]`), other than the
+/// standard library's and the program's own modules, sorted.
+///
+/// ```
+/// let code = "use std::time::Duration;\nmod inner { pub fn f() {} }\n\
+///             #[tokio::main]\nasync fn main() { inner::f(); chapters_code::go(); }\n";
+/// assert_eq!(mdsnippets::crates_used(code), ["chapters_code", "tokio"]);
+/// ```
+pub fn crates_used(code: &str) -> Vec<String> {
+    let words: Vec<&str> = code
+        .split(|c: char| !(c == '_' || c.is_alphanumeric() || c == ':'))
+        .filter(|word| !word.is_empty())
+        .collect();
+    // Names a `use` or `mod` brings into scope are the program's own, not
+    // crates: `use std::panic;` makes `panic::catch_unwind` std's.
+    let mut local: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for statement in code.split(';') {
+        let Some(start) = statement.find("use ") else {
+            continue;
+        };
+        let path = &statement[start + 4..];
+        for name in path
+            .split(|c: char| !(c == '_' || c.is_alphanumeric()))
+            .filter(|name| !name.is_empty())
+            .skip(1)
+        {
+            local.insert(name);
+        }
+    }
+    local.extend(
+        words
+            .windows(2)
+            .filter(|pair| pair[0] == "mod")
+            .map(|pair| pair[1]),
+    );
+    let mut crates = std::collections::BTreeSet::new();
+    for (index, word) in words.iter().enumerate() {
+        let root = match word.split_once("::") {
+            Some((root, _)) => root,
+            None if index >= 2 && words[index - 1] == "crate" && words[index - 2] == "extern" => {
+                word
+            }
+            None => continue,
+        };
+        let is_lowercase_name = root
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+        if is_lowercase_name
+            && !["std", "core", "alloc", "self", "super", "crate"].contains(&root)
+            && !local.contains(root)
+        {
+            crates.insert(root.to_owned());
+        }
+    }
+    crates.into_iter().collect()
+}
+
+/// Why a book page's Rust block is wrongly marked for the playground, or
+/// wrongly left unmarked: only complete inline programs whose crates the
+/// playground offers ([`PLAYGROUND_CRATES`]) run there, and every such
+/// program should.
+fn playground_problem(block: &CodeBlock) -> Option<String> {
+    let marked = block.has_attribute(RUNNABLE);
+    if block.has_attribute("ignore") {
+        return None; // reported on its own
+    }
+    if !block.includes().is_empty() {
+        return marked.then(|| {
+            format!("rust block marked `{RUNNABLE}` includes code from chapters-code, which the playground does not have: drop `{RUNNABLE}`")
+        });
+    }
+    let complete = block
+        .body
+        .lines()
+        .any(|line| line.trim_start().contains("fn main()"));
+    let foreign: Vec<String> = crates_used(&block.body)
+        .into_iter()
+        .filter(|name| !PLAYGROUND_CRATES.contains(&name.as_str()))
+        .collect();
+    match (marked, complete, foreign.is_empty()) {
+        (true, false, _) => Some(format!(
+            "rust block marked `{RUNNABLE}` has no `fn main()`: only complete programs run on the playground"
+        )),
+        (true, true, false) => Some(format!(
+            "rust block marked `{RUNNABLE}` uses {}, which the playground does not offer (it has std, {}): drop `{RUNNABLE}`",
+            foreign.join(", "),
+            PLAYGROUND_CRATES.join(", ")
+        )),
+        (false, true, true) => Some(format!(
+            "complete program that needs only std, {}: mark it ```rust,{RUNNABLE} so readers can run it on the playground",
+            PLAYGROUND_CRATES.join(", ")
+        )),
+        _ => None,
+    }
 }
 
 /// Reads what an include directive of `markdown_file` points at (its path is
@@ -1456,6 +1670,43 @@ pub fn b() -> u32 {
         assert!(!seen.contains("#include"));
     }
 
+    #[test]
+    fn only_complete_programs_on_playground_crates_are_runnable_and_all_of_them_are() {
+        let markdown = "# T\n\n\
+            ```rust,mdbook-runnable\nuse std::panic;\nfn main() { panic::set_hook(Box::new(|_| {})); }\n```\n\n\
+            ```rust,mdbook-runnable\n#[tokio::main]\nasync fn main() { chapters_code::run().await }\n```\n\n\
+            ```rust,mdbook-runnable\nlet x = 1;\n```\n\n\
+            ```rust\nfn main() { rayon::join(|| 1, || 2); }\n```\n\n\
+            ```rust,mdbook-runnable\n{{#include code.rs:a}}\n```\n\n\
+            ```rust\nfn main() { chapters_code::run(); }\n```\n";
+        let found = problems_of(
+            markdown,
+            &[("code.rs", "// ANCHOR: a\nfn a() {}\n// ANCHOR_END: a\n")],
+        );
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(
+            found[0].starts_with("8: ")
+                && found[0].contains("uses chapters_code, which the playground does not offer"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[1].starts_with("13: ") && found[1].contains("has no `fn main()`"),
+            "{}",
+            found[1]
+        );
+        assert!(
+            found[2].starts_with("17: ") && found[2].contains("mark it ```rust,mdbook-runnable"),
+            "{}",
+            found[2]
+        );
+        assert!(
+            found[3].starts_with("21: ") && found[3].contains("includes code from chapters-code"),
+            "{}",
+            found[3]
+        );
+    }
+
     fn problems_of(markdown: &str, files: &[(&str, &str)]) -> Vec<String> {
         static NEXT_DIR: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
@@ -1480,7 +1731,7 @@ pub fn b() -> u32 {
     #[test]
     fn check_accepts_a_sound_chapter() {
         let code = "// ANCHOR: spawn_fn\nfn spawn() {}\n// ANCHOR_END: spawn_fn\n";
-        let markdown = "# Ch\n\n```rust\n{{#include code.rs:spawn_fn}}\n```\n\n```rust\nfn main() {}\n```\n\n```text\nout\n```\n";
+        let markdown = "# Ch\n\n```rust\n{{#include code.rs:spawn_fn}}\n```\n\n```rust,mdbook-runnable\nfn main() {}\n```\n\n```text\nout\n```\n";
         assert_eq!(
             problems_of(markdown, &[("code.rs", code)]),
             Vec::<String>::new()
