@@ -206,8 +206,7 @@ fn main() -> ExitCode {
         rows,
     };
     let output = if options.json {
-        serde_json::to_string_pretty(&table).expect("a table is plain data")
-            + "\n"
+        table.to_json()
     } else {
         render_table(&table, pools.cores)
     };

@@ -127,8 +127,7 @@ fn main() -> ExitCode {
         rows,
     };
     let output = if json {
-        serde_json::to_string_pretty(&table).expect("a table is plain data")
-            + "\n"
+        table.to_json()
     } else {
         render_text(&table)
     };

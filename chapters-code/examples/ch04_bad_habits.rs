@@ -8,7 +8,6 @@
 //! cargo run --release -p chapters-code --example ch04_bad_habits -- --json
 //! ```
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use chapters_code::ch01_concurrency_vs_parallelism::milliseconds;
@@ -85,25 +84,5 @@ fn main() -> ExitCode {
         ),
         rows,
     };
-    let output = if json {
-        serde_json::to_string_pretty(&table).expect("a table is plain data")
-            + "\n"
-    } else {
-        let mut text = format!("{}\n\n", table.scenario);
-        for row in &table.rows {
-            let cell = &row.cells[0];
-            let median =
-                summarise(&cell.runs).map_or(0.0, |summary| summary.median);
-            text += &format!(
-                "{:<50} {:>8.1} ms  (ideal {:.0} ms)\n",
-                row.label.replace('`', ""),
-                median,
-                cell.bound_ms
-            );
-        }
-        text
-    };
-    // A closed pipe (`| head`) is not worth a panic.
-    let _ = std::io::stdout().write_all(output.as_bytes());
-    ExitCode::SUCCESS
+    table.print(json)
 }

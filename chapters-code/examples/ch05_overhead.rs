@@ -88,7 +88,7 @@ fn main() -> ExitCode {
         rows,
     };
     let output = if json {
-        serde_json::to_string_pretty(&table).expect("plain data") + "\n"
+        table.to_json()
     } else {
         render(&table)
     };

@@ -9,7 +9,6 @@
 //! cargo run --release -p chapters-code --example ch06_designs -- --json
 //! ```
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,9 @@ use chapters_code::ch06_pipelines::designs::{
     stream_pipeline, three_stages,
 };
 use chapters_code::ch06_pipelines::producers::{Item, on_schedule};
-use chapters_code::ch06_pipelines::{DESIGN_ROWS, mean_p99_max};
+use chapters_code::ch06_pipelines::{
+    DESIGN_MEASURES, DESIGN_ROWS, mean_p99_max,
+};
 use chapters_code::measured::{
     CpuMeter, MeasuredCell, MeasuredRow, MeasuredTable, Run, json_requested,
     summarise,
@@ -129,21 +130,19 @@ fn main() -> ExitCode {
             median(&columns[2]),
             median(&columns[3]),
         );
-        rows.push(MeasuredRow {
-            id: id.to_owned(),
-            label: label.to_owned(),
-            cells: columns
-                .into_iter()
-                .zip(bounds)
-                .map(|(runs, bound_ms)| MeasuredCell { bound_ms, runs })
-                .collect(),
-        });
+        for (((measure, what), runs), bound_ms) in
+            DESIGN_MEASURES.into_iter().zip(columns).zip(bounds)
+        {
+            rows.push(MeasuredRow {
+                id: format!("{id}/{measure}"),
+                label: format!("{label} · {what}"),
+                cells: vec![MeasuredCell { bound_ms, runs }],
+            });
+        }
     }
     let table = MeasuredTable {
-        row_header: "Design".to_owned(),
-        columns: ["Total", "Mean latency", "p99 latency", "Max latency"]
-            .map(str::to_owned)
-            .to_vec(),
+        row_header: "Design · measure".to_owned(),
+        columns: vec!["Time".to_owned()],
         scenario: format!(
             "{ITEMS} items {:.0} ms apart from a drift-free producer, \
              {:.0} ms of simulated I/O each (a tokio sleep), 32 workers or \
@@ -158,23 +157,5 @@ fn main() -> ExitCode {
         ),
         rows,
     };
-    let output = if json {
-        serde_json::to_string_pretty(&table).expect("plain data") + "\n"
-    } else {
-        let mut text = format!("{}\n\n", table.scenario);
-        for row in &table.rows {
-            text += &format!("{:<45}", row.label.replace('`', ""));
-            for cell in &row.cells {
-                let median = summarise(&cell.runs).map_or(0.0, |s| s.median);
-                text += &format!(
-                    " {median:>9.2} ms ({:.4}×)",
-                    median / cell.bound_ms
-                );
-            }
-            text += "\n";
-        }
-        text
-    };
-    let _ = std::io::stdout().write_all(output.as_bytes());
-    ExitCode::SUCCESS
+    table.print(json)
 }

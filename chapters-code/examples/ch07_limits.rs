@@ -9,7 +9,6 @@
 //! cargo run --release -p chapters-code --example ch07_limits -- --json
 //! ```
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -130,21 +129,5 @@ fn main() -> ExitCode {
         ),
         rows,
     };
-    let output = if json {
-        serde_json::to_string_pretty(&table).expect("plain data") + "\n"
-    } else {
-        let mut text = format!("{}\n\n", table.scenario);
-        for row in &table.rows {
-            let cell = &row.cells[0];
-            let median = summarise(&cell.runs).map_or(0.0, |s| s.median);
-            text += &format!(
-                "{:<52} {median:>8.1} ms  (bound {:.1} ms)\n",
-                row.label.replace('`', ""),
-                cell.bound_ms,
-            );
-        }
-        text
-    };
-    let _ = std::io::stdout().write_all(output.as_bytes());
-    ExitCode::SUCCESS
+    table.print(json)
 }

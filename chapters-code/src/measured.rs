@@ -242,6 +242,66 @@ impl CpuCounters {
     }
 }
 
+impl MeasuredTable {
+    /// The table as `cargo xtask tables` reads it: pretty JSON, one line
+    /// break at the end.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a table is plain data")
+            + "\n"
+    }
+
+    /// The table for a terminal: the scenario, then one line per row and
+    /// column with the median beside its bound.
+    ///
+    /// ```
+    /// use chapters_code::measured::{MeasuredCell, MeasuredRow, MeasuredTable, Run};
+    ///
+    /// let table = MeasuredTable {
+    ///     row_header: "Design".into(),
+    ///     columns: vec!["Total".into()],
+    ///     scenario: "two runs".into(),
+    ///     rows: vec![MeasuredRow {
+    ///         id: "gathered".into(),
+    ///         label: "`join_all`".into(),
+    ///         cells: vec![MeasuredCell {
+    ///             bound_ms: 100.0,
+    ///             runs: vec![Run { ms: 101.0, others_busy_cores: 0.0 }],
+    ///         }],
+    ///     }],
+    /// };
+    /// assert_eq!(
+    ///     table.to_text(),
+    ///     "two runs\n\njoin_all · Total: 101.00 ms (bound 100.00 ms, 1.0100×)\n"
+    /// );
+    /// ```
+    pub fn to_text(&self) -> String {
+        let mut text = format!("{}\n\n", self.scenario);
+        for row in &self.rows {
+            // Labels are markdown; a terminal shows backticks literally.
+            let label = row.label.replace('`', "");
+            for (column, cell) in self.columns.iter().zip(&row.cells) {
+                let median = summarise(&cell.runs).map_or(0.0, |s| s.median);
+                text += &format!(
+                    "{label} · {column}: {median:.2} ms (bound {:.2} ms, \
+                     {:.4}×)\n",
+                    cell.bound_ms,
+                    median / cell.bound_ms
+                );
+            }
+        }
+        text
+    }
+
+    /// Prints [`to_json`](Self::to_json) or [`to_text`](Self::to_text).
+    pub fn print(&self, json: bool) -> std::process::ExitCode {
+        use std::io::Write;
+        let output = if json { self.to_json() } else { self.to_text() };
+        // A closed pipe (`| head`) is not worth a panic.
+        let _ = std::io::stdout().write_all(output.as_bytes());
+        std::process::ExitCode::SUCCESS
+    }
+}
+
 /// What a table example's command line asks for: `--json` (what `cargo
 /// xtask tables` reads) or nothing (a table for the terminal); `Ok(None)`
 /// for `-h`/`--help`, after printing `usage`. Anything else is an error

@@ -179,6 +179,21 @@ impl Timeline {
         jobs
     }
 
+    /// When each job's first segment began and its last one ended, in the
+    /// order of [`jobs`](Self::jobs): a request's whole span, however many
+    /// polls it took.
+    pub fn job_extents(&self) -> Vec<(Duration, Duration)> {
+        self.jobs()
+            .into_iter()
+            .map(|job| {
+                let polls = self.segments.iter().filter(|s| s.job == job);
+                let start = polls.clone().map(|s| s.start).min();
+                let end = polls.map(|s| s.end).max();
+                (start.unwrap_or_default(), end.unwrap_or_default())
+            })
+            .collect()
+    }
+
     /// When the last segment ended (zero for an empty timeline).
     pub fn end(&self) -> Duration {
         self.segments

@@ -213,26 +213,12 @@ mod tests {
             .collect()
     }
 
-    /// When each job's first poll began and its last one ended, by job.
-    fn extents(timeline: &Timeline) -> Vec<(Duration, Duration)> {
-        timeline
-            .jobs()
-            .into_iter()
-            .map(|job| {
-                let polls = timeline.segments().iter().filter(|s| s.job == job);
-                let start = polls.clone().map(|s| s.start).min();
-                let end = polls.map(|s| s.end).max();
-                (start.unwrap_or_default(), end.unwrap_or_default())
-            })
-            .collect()
-    }
-
     #[test]
     fn one_by_one_each_request_starts_after_the_one_before_ends() {
         let timeline =
             record_design(Design::OneByOne, &Latency::Fixed(TINY), &names());
         assert_eq!(timeline.jobs(), (0..8).collect::<Vec<_>>());
-        let extents = extents(&timeline);
+        let extents = timeline.job_extents();
         for (job, pair) in extents.windows(2).enumerate() {
             assert!(pair[0].1 <= pair[1].0, "job {job}: {timeline:?}");
         }
@@ -244,7 +230,7 @@ mod tests {
         let timeline =
             record_design(Design::Gathered, &Latency::Fixed(TINY), &names());
         assert_eq!(timeline.jobs(), (0..8).collect::<Vec<_>>());
-        let extents = extents(&timeline);
+        let extents = timeline.job_extents();
         let last_start = extents.iter().map(|e| e.0).max().unwrap();
         let first_end = extents.iter().map(|e| e.1).min().unwrap();
         assert!(last_start < first_end, "{timeline:?}");
@@ -274,7 +260,7 @@ mod tests {
         for design in [Design::Chunks, Design::Window] {
             let timeline = record_design(design, &slow_first, &names);
             assert_eq!(timeline.jobs(), (0..8).collect::<Vec<_>>());
-            let extents = extents(&timeline);
+            let extents = timeline.job_extents();
             let first_chunk_end =
                 extents[..WINDOW].iter().map(|e| e.1).max().unwrap();
             let first_end =

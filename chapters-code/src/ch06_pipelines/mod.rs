@@ -71,9 +71,38 @@ pub const PRODUCER_ROWS: [(&str, &str); 3] = [
     ("interval", "`interval_at(start + period, period)`"),
 ];
 
-/// The designs table's row ids.
+/// What the designs table measures of each design, (id, label), in the
+/// order of its rows: one row per design and measure, so that the table
+/// stays four columns wide.
+pub const DESIGN_MEASURES: [(&str, &str); 4] = [
+    ("total", "total"),
+    ("mean", "mean latency"),
+    ("p99", "p99 latency"),
+    ("max", "max latency"),
+];
+
+/// The designs table's row ids, `design/measure` in table order
+/// (`bounded-workers/mean`).
+///
+/// ```
+/// let ids = chapters_code::ch06_pipelines::design_ids();
+/// assert_eq!(ids.len(), 20);
+/// assert_eq!(ids[0], "collect-then-gather/total");
+/// assert_eq!(ids[9], "bounded-workers/mean");
+/// ```
 pub fn design_ids() -> Vec<&'static str> {
-    DESIGN_ROWS.iter().map(|(id, _)| *id).collect()
+    static IDS: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| {
+            DESIGN_ROWS
+                .iter()
+                .flat_map(|(design, _)| {
+                    DESIGN_MEASURES
+                        .iter()
+                        .map(move |(measure, _)| format!("{design}/{measure}"))
+                })
+                .collect()
+        });
+    IDS.iter().map(String::as_str).collect()
 }
 
 /// The producers table's row ids.

@@ -106,27 +106,13 @@ async fn run(
 mod tests {
     use super::*;
 
-    /// When each job's first poll began and its last one ended, by job.
-    fn extents(timeline: &Timeline) -> Vec<(Duration, Duration)> {
-        timeline
-            .jobs()
-            .into_iter()
-            .map(|job| {
-                let polls = timeline.segments().iter().filter(|s| s.job == job);
-                let start = polls.clone().map(|s| s.start).min();
-                let end = polls.map(|s| s.end).max();
-                (start.unwrap_or_default(), end.unwrap_or_default())
-            })
-            .collect()
-    }
-
     #[test]
     fn the_semaphore_picture_ends_after_three_waves() {
         let (tally, timeline) = record(Some(PERMITS));
         assert_eq!(tally.completed, REQUESTS);
         assert_eq!(timeline.jobs(), (0..REQUESTS).collect::<Vec<_>>());
         // Requests 16..20 get their permits in the third wave.
-        let third_wave = extents(&timeline)[16].1;
+        let third_wave = timeline.job_extents()[16].1;
         assert!(third_wave >= LATENCY * 2, "{timeline:?}");
         assert!(timeline.end() >= LATENCY * 3);
     }
