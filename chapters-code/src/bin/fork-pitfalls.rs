@@ -8,12 +8,22 @@
 
 use std::process::ExitCode;
 
+#[cfg(unix)]
 use chapters_code::ch08_fork_safety::CacheConfig;
+#[cfg(unix)]
 use chapters_code::ch08_fork_safety::patterns::{
     run_worker, session_and_group,
 };
+#[cfg(unix)]
 use chapters_code::ch08_fork_safety::pitfalls::{PITFALLS, run_pitfall};
 
+#[cfg(not(unix))]
+fn main() -> ExitCode {
+    eprintln!("fork-pitfalls: fork exists only on Unix; run it on Linux");
+    ExitCode::from(2)
+}
+
+#[cfg(unix)]
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(scenario) = args.next() else {
@@ -37,6 +47,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+#[cfg(unix)]
 fn usage() -> ExitCode {
     let names: Vec<&str> = PITFALLS.iter().map(|(name, _)| *name).collect();
     eprintln!(

@@ -11,10 +11,16 @@
 //!   of its work, threads where they suffice, a sound `pre_exec`.
 //! - The exercise: [`CacheConfig`], the description a child builds its
 //!   [`ConnectionCache`] from.
+//!
+//! `fork` exists only on Unix (the `nix` crate is empty elsewhere), so the
+//! first three modules are compiled there alone; the exercise everywhere.
 
+#[cfg(unix)]
 pub mod child;
 mod exercise;
+#[cfg(unix)]
 pub mod patterns;
+#[cfg(unix)]
 pub mod pitfalls;
 
 pub use exercise::{CacheConfig, Connection, ConnectionCache};
