@@ -119,6 +119,7 @@ pub fn spawn_fetchers(
     for _ in 0..workers {
         let (inbox, outbox) = (Arc::clone(&inbox), outbox.clone());
         tasks.spawn(async move {
+            // ANCHOR: spawn_fetchers_slide
             loop {
                 // The lock is held only while waiting for the next item.
                 let next = inbox.lock().await.recv().await;
@@ -127,6 +128,7 @@ pub fn spawn_fetchers(
                     break;
                 }
             }
+            // ANCHOR_END: spawn_fetchers_slide
         });
     }
 }
