@@ -280,16 +280,35 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
         }
         let _ = writeln!(page, "| {} | | *End* | |\n", clock(at));
     }
+    let day_two = lay_out("Day two", slots(book, &[Track::Optional])?, true);
+    let hours = |minutes: u32| format!("{}h{:02}", minutes / 60, minutes % 60);
     let _ = writeln!(
         page,
-        "## Day two\n\n| Chapter | Section | Minutes |\n|:--|:--|--:|"
+        "## Day two: {} of teaching, {} min of it hands-on\n",
+        hours(day_two.teaching()),
+        day_two.hands_on()
     );
-    let mut day_two = 0;
+    let _ = writeln!(
+        page,
+        "{}\n\n| Chapter | Section | Minutes |\n|:--|:--|--:|",
+        if day_two.total() > FULL_DAY_LIMIT {
+            format!(
+                "The sections tagged *optional*. Laid out with lunch and breaks they take {}, \
+                 more than the {} a day may: a second day picks its chapters from this list.",
+                hours(day_two.total()),
+                hours(FULL_DAY_LIMIT)
+            )
+        } else {
+            format!(
+                "The sections tagged *optional*: {} with lunch and breaks, a second day.",
+                hours(day_two.total())
+            )
+        }
+    );
     for chapter in &book.chapters {
         for (section, track) in tracked_sections(chapter)? {
             if track == Track::Optional {
                 let minutes = section.notes.as_ref().map_or(0, |notes| notes.minutes);
-                day_two += minutes;
                 let _ = writeln!(
                     page,
                     "| {} | {} | {minutes} |",
@@ -298,7 +317,7 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
             }
         }
     }
-    let _ = writeln!(page, "| | **Total** | **{day_two}** |\n");
+    let _ = writeln!(page, "| | **Total** | **{}** |\n", day_two.teaching());
     for chapter in &book.chapters {
         let total = chapter.minutes();
         let _ = writeln!(page, "## {}. {}\n", chapter.number, chapter.title);
