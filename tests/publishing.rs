@@ -19,10 +19,11 @@ fn read(name: &str) -> String {
 #[test]
 fn the_pages_workflow_runs_ci_and_publishes_the_build_directory() {
     let workflow = read(WORKFLOW);
-    let book: toml::Table = read("book.toml").parse().expect("book.toml is TOML");
-    let build_dir = book["build"]["build-dir"]
-        .as_str()
-        .expect("build.build-dir");
+    let site = xtask::book::site_dir(&root()).unwrap_or_else(|error| panic!("{error:#}"));
+    let build_dir = site
+        .strip_prefix(root())
+        .expect("the site is built inside the repository")
+        .display();
     for needed in [
         "run: bash .ci/run".to_owned(),
         "uses: actions/upload-pages-artifact@".to_owned(),

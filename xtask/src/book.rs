@@ -203,9 +203,7 @@ pub fn build(root: &Path) -> Result<()> {
         )
         .with(ErrorCounter(Arc::clone(&errors)));
     tracing::subscriber::with_default(subscriber, || -> Result<()> {
-        let mut config = Config::from_disk(root.join("book.toml"))
-            .map_err(|error| anyhow::anyhow!("{error:#}"))
-            .context("reading book.toml")?;
+        let mut config = config(root)?;
         // The listings must see the includes of Rust blocks before mdBook's
         // own include step expands them, and extra preprocessors run after
         // the default ones: so the defaults are added by hand, in order.
@@ -228,13 +226,26 @@ pub fn build(root: &Path) -> Result<()> {
         bail!("mdBook reported {errors} error(s) while building the book (see above)");
     }
     match marp {
-        Some(Ok(marp)) => render_decks(&book, &marp),
+        Some(Ok(marp)) => render_decks(&book, &marp, &site_dir(root)?),
         Some(Err(reason)) => {
             println!("slide decks skipped: {reason}");
             Ok(())
         }
         None => Ok(()),
     }
+}
+
+/// `book.toml`, as mdBook reads it.
+pub fn config(root: &Path) -> Result<Config> {
+    Config::from_disk(root.join("book.toml"))
+        .map_err(|error| anyhow::anyhow!("{error:#}"))
+        .context("reading book.toml")
+}
+
+/// Where the site is built: `build.build-dir` of `book.toml`, under the
+/// repository root.
+pub fn site_dir(root: &Path) -> Result<PathBuf> {
+    Ok(root.join(config(root)?.build.build_dir))
 }
 
 /// The Marp CLI pinned by `package.json`, installed with `npm ci` when missing;
@@ -402,12 +413,12 @@ const BOOK_LISTING: ListingStyle = ListingStyle {
     slide_excerpt: false,
 };
 
-/// Renders every chapter's deck to standalone HTML in `book/slides/`. The
+/// Renders every chapter's deck to standalone HTML in `slides/` of the site. The
 /// decks are generated afresh from the chapters, so the site never shows a
 /// stale deck (the committed `slides/*.md` are checked by `cargo test`). A
 /// deck points at images under `../src/`; in the site those live one level up
 /// from `slides/`, so the rendered copy has the paths moved.
-fn render_decks(book: &Book, marp: &Path) -> Result<()> {
+fn render_decks(book: &Book, marp: &Path, site: &Path) -> Result<()> {
     let root = book.root.as_path();
     let staging = root.join("target/slides-staging");
     let _ = std::fs::remove_dir_all(&staging);
@@ -419,7 +430,7 @@ fn render_decks(book: &Book, marp: &Path) -> Result<()> {
         std::fs::write(&staged, deck.replace("](../src/", "](../"))
             .with_context(|| format!("writing {}", staged.display()))?;
     }
-    let output = root.join("book/slides");
+    let output = site.join("slides");
     let status = Command::new(marp)
         .args(["--html", "--no-stdin", "--input-dir"])
         .arg(&staging)

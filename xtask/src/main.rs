@@ -26,7 +26,10 @@ fn run() -> Result<()> {
     match cli.command {
         Command::Book => {
             xtask::book::build(&root)?;
-            println!("built the book into {}", root.join("book").display());
+            println!(
+                "built the book into {}",
+                xtask::book::site_dir(&root)?.display()
+            );
         }
         Command::Serve { port, no_watch } => xtask::serve::serve(&root, port, !no_watch)?,
         Command::Exercise {

@@ -221,6 +221,11 @@ pub fn tracks(book: &Book) -> Result<[Timetable; 2]> {
     Ok([half, full])
 }
 
+/// A duration in minutes as hours and minutes (`3h04`).
+fn hours(minutes: u32) -> String {
+    format!("{}h{:02}", minutes / 60, minutes % 60)
+}
+
 /// `9:00 + minutes` as a clock time.
 fn clock(minutes_since_nine: u32) -> String {
     let minutes = 9 * 60 + minutes_since_nine;
@@ -245,10 +250,9 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
     for track in &tracks {
         let _ = writeln!(
             page,
-            "## {}: {}h{:02} with breaks, {} of {} min of teaching hands-on\n",
+            "## {}: {} with breaks, {} of {} min of teaching hands-on\n",
             track.name,
-            track.total() / 60,
-            track.total() % 60,
+            hours(track.total()),
             track.hands_on(),
             track.teaching()
         );
@@ -281,7 +285,6 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
         let _ = writeln!(page, "| {} | | *End* | |\n", clock(at));
     }
     let day_two = lay_out("Day two", slots(book, &[Track::Optional])?, true);
-    let hours = |minutes: u32| format!("{}h{:02}", minutes / 60, minutes % 60);
     let _ = writeln!(
         page,
         "## Day two: {} of teaching, {} min of it hands-on\n",

@@ -23,7 +23,7 @@ const WATCHED: [&str; 4] = ["src", "chapters-code", "theme", "book.toml"];
 pub fn serve(root: &Path, port: u16, watch: bool) -> Result<()> {
     crate::book::build(root)?;
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let site = root.join("book");
+    let site = crate::book::site_dir(root)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the server's runtime")?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(address))
@@ -51,15 +51,11 @@ pub fn serve(root: &Path, port: u16, watch: bool) -> Result<()> {
 /// The path part of `book.toml`'s `output.html.site-url`, with a slash at
 /// each end (`/async-vs-parallel-rust/`), or `/` when there is none.
 pub fn site_path(root: &Path) -> Result<String> {
-    let file = root.join("book.toml");
-    let config = mdbook_driver::config::Config::from_disk(&file)
-        .with_context(|| format!("reading {}", file.display()))?;
-    let site_url = config
+    let site_url = crate::book::config(root)?
         .html_config()
         .and_then(|html| html.site_url)
         .unwrap_or_default();
-    normalise_site_path(&site_url)
-        .with_context(|| format!("reading {}: output.html.site-url", file.display()))
+    normalise_site_path(&site_url).context("reading book.toml: output.html.site-url")
 }
 
 fn normalise_site_path(site_url: &str) -> Result<String> {

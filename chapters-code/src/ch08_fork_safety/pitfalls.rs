@@ -13,7 +13,8 @@ use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
 use super::child::{
-    Ending, FINISH_BOUND, STUCK_BOUND, fork_child, threads_of_this_process,
+    Ending, FINISH_BOUND, ForkedChild, STUCK_BOUND, fork_child,
+    threads_of_this_process,
 };
 use super::exercise::ConnectionCache;
 
@@ -30,6 +31,30 @@ pub struct ForkReport {
     pub ending: Ending,
     /// What the parent itself observed, in order.
     pub parent_saw: Vec<String>,
+}
+
+impl ForkReport {
+    /// The report on a child that should block at the call it announces
+    /// with `line`: watched for [`STUCK_BOUND`] only once it has said it
+    /// got there (so a child slow to get there cannot pass for a stuck
+    /// one), its threads counted while it waits.
+    fn of_blocked_child(
+        mut child: ForkedChild,
+        line: &str,
+        threads_before_fork: usize,
+        parent_saw: Vec<String>,
+    ) -> ForkReport {
+        child.wait_for(line, FINISH_BOUND);
+        let threads_in_child = Some(child.threads());
+        let (ending, child_said) = child.finish(STUCK_BOUND);
+        ForkReport {
+            threads_before_fork,
+            threads_in_child,
+            child_said,
+            ending,
+            parent_saw,
+        }
+    }
 }
 
 // ANCHOR: only_the_caller
@@ -81,7 +106,7 @@ pub fn mutex_held_at_fork() -> ForkReport {
     is_locked.recv().unwrap();
     let threads_before_fork = threads_of_this_process();
     // ANCHOR: held_mutex_slide
-    let mut child = fork_child(|parent| {
+    let child = fork_child(|parent| {
         // Runs in the child, forked while the holder holds SHARED.
         if let Err(TryLockError::WouldBlock) = SHARED.try_lock() {
             parent.say(b"try_lock: WouldBlock");
@@ -98,16 +123,12 @@ pub fn mutex_held_at_fork() -> ForkReport {
     if SHARED.lock().is_ok() {
         parent_saw.push("parent: lock() returned".to_string());
     }
-    child.wait_for("calling lock()", FINISH_BOUND);
-    let threads_in_child = Some(child.threads());
-    let (ending, child_said) = child.finish(STUCK_BOUND);
-    ForkReport {
+    ForkReport::of_blocked_child(
+        child,
+        "calling lock()",
         threads_before_fork,
-        threads_in_child,
-        child_said,
-        ending,
         parent_saw,
-    }
+    )
 }
 // ANCHOR_END: held_mutex
 
@@ -122,7 +143,7 @@ pub fn tokio_runtime_before_fork() -> ForkReport {
         .unwrap();
     let on_a_worker = runtime.block_on(runtime.spawn(async { 1 })).unwrap();
     let threads_before_fork = threads_of_this_process();
-    let mut child = fork_child(|parent| {
+    let child = fork_child(|parent| {
         if runtime.block_on(async { on_a_worker }) == 1 {
             parent.say(b"block_on(async block) returned");
         }
@@ -135,17 +156,14 @@ pub fn tokio_runtime_before_fork() -> ForkReport {
         parent.say(b"the task ran");
         0
     });
-    child.wait_for("spawned; awaiting the task", FINISH_BOUND);
-    let threads_in_child = Some(child.threads());
-    let (ending, child_said) = child.finish(STUCK_BOUND);
-    runtime.shutdown_background();
-    ForkReport {
+    let report = ForkReport::of_blocked_child(
+        child,
+        "spawned; awaiting the task",
         threads_before_fork,
-        threads_in_child,
-        child_said,
-        ending,
-        parent_saw: Vec::new(),
-    }
+        Vec::new(),
+    );
+    runtime.shutdown_background();
+    report
 }
 // ANCHOR_END: tokio_before_fork
 
@@ -158,7 +176,7 @@ pub fn rayon_pool_before_fork() -> ForkReport {
         .unwrap();
     pool.broadcast(|_| ()); // every worker has started and run a job
     let threads_before_fork = threads_of_this_process();
-    let mut child = fork_child(|parent| {
+    let child = fork_child(|parent| {
         parent.say(b"calling install");
         // Unsafe for the same reason as `spawn` above: it allocates a job.
         let sum = pool.install(|| 1 + 1);
@@ -167,16 +185,12 @@ pub fn rayon_pool_before_fork() -> ForkReport {
         }
         0
     });
-    child.wait_for("calling install", FINISH_BOUND);
-    let threads_in_child = Some(child.threads());
-    let (ending, child_said) = child.finish(STUCK_BOUND);
-    ForkReport {
+    ForkReport::of_blocked_child(
+        child,
+        "calling install",
         threads_before_fork,
-        threads_in_child,
-        child_said,
-        ending,
-        parent_saw: Vec::new(),
-    }
+        Vec::new(),
+    )
 }
 // ANCHOR_END: rayon_before_fork
 
