@@ -37,7 +37,7 @@ pub enum TableSource {
         /// The example's name (`ch01_five_jobs`).
         example: &'static str,
         /// The row ids the table must have, in order.
-        row_ids: fn() -> Vec<&'static str>,
+        row_ids: fn() -> Vec<String>,
     },
     /// The per-sample times criterion saves for every id of a benchmark.
     Bench(&'static dyn BenchDeclaration),

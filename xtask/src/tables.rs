@@ -169,8 +169,9 @@ pub(crate) fn run_release_example(root: &Path, example: &str, args: &[&str]) -> 
 
 /// The table has exactly the rows its chapter declares, in order, each with
 /// one cell per column and at least one run per cell.
-fn check_rows(table: &MeasuredTable, expected: &[&str]) -> Result<()> {
+fn check_rows(table: &MeasuredTable, expected: &[impl AsRef<str>]) -> Result<()> {
     let found: Vec<&str> = table.rows.iter().map(|row| row.id.as_str()).collect();
+    let expected: Vec<&str> = expected.iter().map(AsRef::as_ref).collect();
     ensure!(
         found == expected,
         "the rows are {found:?}, the chapter declares {expected:?}"

@@ -79,6 +79,9 @@ pub const MATERIAL: ChapterMaterial = ChapterMaterial {
 };
 
 /// Both tables have one row per variant, in [`Variant::ALL`]'s order.
-fn variant_ids() -> Vec<&'static str> {
-    Variant::ALL.iter().map(|variant| variant.id()).collect()
+fn variant_ids() -> Vec<String> {
+    Variant::ALL
+        .iter()
+        .map(|variant| variant.id().to_owned())
+        .collect()
 }

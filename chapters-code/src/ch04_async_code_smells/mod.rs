@@ -35,9 +35,9 @@ pub const MATERIAL: ChapterMaterial = ChapterMaterial {
 };
 
 /// One row per version, in [`Version::ALL`](composite::Version::ALL)'s order.
-fn version_ids() -> Vec<&'static str> {
+fn version_ids() -> Vec<String> {
     composite::Version::ALL
         .iter()
-        .map(|version| version.id())
+        .map(|version| version.id().to_owned())
         .collect()
 }

@@ -34,8 +34,8 @@ pub const DESIGN_ROWS: [(&str, &str); 8] = [
 ];
 
 /// The designs table's row ids, in order.
-pub fn design_ids() -> Vec<&'static str> {
-    DESIGN_ROWS.iter().map(|(id, _)| *id).collect()
+pub fn design_ids() -> Vec<String> {
+    DESIGN_ROWS.iter().map(|(id, _)| (*id).to_owned()).collect()
 }
 
 /// The first `n` latencies the service will draw from `model`.

@@ -53,8 +53,11 @@ pub const MATERIAL: ChapterMaterial = ChapterMaterial {
 
 /// The overhead table's rows: every arrangement on each runtime flavour,
 /// then smol's `join_all`.
-pub fn overhead_ids() -> Vec<&'static str> {
-    overhead_rows().into_iter().map(|(id, _)| id).collect()
+pub fn overhead_ids() -> Vec<String> {
+    overhead_rows()
+        .into_iter()
+        .map(|(id, _)| id.to_owned())
+        .collect()
 }
 
 /// The overhead table's rows as (id, label), in order: `None` for the

@@ -90,24 +90,23 @@ pub const DESIGN_MEASURES: [(&str, &str); 4] = [
 /// assert_eq!(ids[0], "collect-then-gather/total");
 /// assert_eq!(ids[9], "bounded-workers/mean");
 /// ```
-pub fn design_ids() -> Vec<&'static str> {
-    static IDS: std::sync::LazyLock<Vec<String>> =
-        std::sync::LazyLock::new(|| {
-            DESIGN_ROWS
+pub fn design_ids() -> Vec<String> {
+    DESIGN_ROWS
+        .iter()
+        .flat_map(|(design, _)| {
+            DESIGN_MEASURES
                 .iter()
-                .flat_map(|(design, _)| {
-                    DESIGN_MEASURES
-                        .iter()
-                        .map(move |(measure, _)| format!("{design}/{measure}"))
-                })
-                .collect()
-        });
-    IDS.iter().map(String::as_str).collect()
+                .map(move |(measure, _)| format!("{design}/{measure}"))
+        })
+        .collect()
 }
 
 /// The producers table's row ids.
-pub fn producer_ids() -> Vec<&'static str> {
-    PRODUCER_ROWS.iter().map(|(id, _)| *id).collect()
+pub fn producer_ids() -> Vec<String> {
+    PRODUCER_ROWS
+        .iter()
+        .map(|(id, _)| (*id).to_owned())
+        .collect()
 }
 
 /// Mean, 99th percentile (nearest rank) and maximum of `values`, sorted

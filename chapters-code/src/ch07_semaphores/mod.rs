@@ -38,8 +38,8 @@ pub const LIMIT_ROWS: [(&str, Option<usize>); 4] = [
 ];
 
 /// The limits table's row ids, in order.
-pub fn limit_ids() -> Vec<&'static str> {
-    LIMIT_ROWS.iter().map(|(id, _)| *id).collect()
+pub fn limit_ids() -> Vec<String> {
+    LIMIT_ROWS.iter().map(|(id, _)| (*id).to_owned()).collect()
 }
 
 /// The best `requests` requests of `latency` each can do with at most
