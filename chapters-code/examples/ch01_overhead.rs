@@ -24,8 +24,8 @@ use chapters_code::ch01_concurrency_vs_parallelism::{
     time_count, time_variant,
 };
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, json_requested,
-    measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed,
+    output_requested, summarise,
 };
 
 const USAGE: &str = "\
@@ -48,13 +48,8 @@ const TINY_RUNS: usize = 5;
 const TINY_REPEATS: u32 = 100;
 
 fn main() -> ExitCode {
-    let json = match json_requested(std::env::args().skip(1), USAGE) {
-        Ok(Some(json)) => json,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(problem) => {
-            eprintln!("ch01_overhead: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(json) = output_requested("ch01_overhead", USAGE) else {
+        return ExitCode::SUCCESS;
     };
 
     let pools = Pools::in_use();

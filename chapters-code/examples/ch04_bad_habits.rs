@@ -15,20 +15,18 @@ use chapters_code::ch04_async_code_smells::composite::{
     Scenario, Version, expected_total,
 };
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed,
+    output_requested, summarise,
 };
+
+const USAGE: &str = "usage: ch04_bad_habits [--json]";
 
 /// Each version runs this many times on a quiet machine; the median is kept.
 const RUNS: usize = 5;
 
 fn main() -> ExitCode {
-    let json = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--json") => true,
-        Some(other) => {
-            eprintln!("usage: ch04_bad_habits [--json] (not `{other}`)");
-            return ExitCode::from(2);
-        }
+    let Some(json) = output_requested("ch04_bad_habits", USAGE) else {
+        return ExitCode::SUCCESS;
     };
     let scenario = Scenario::REPORT;
     let total = expected_total(&scenario);

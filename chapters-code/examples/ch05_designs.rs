@@ -24,8 +24,8 @@ use chapters_code::creature_service::{
     CreatureClient, CreatureService, Latency, ServiceConfig, dataset,
 };
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, json_requested,
-    measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed,
+    output_requested, summarise,
 };
 use futures::StreamExt;
 
@@ -110,13 +110,8 @@ fn time_design(
 }
 
 fn main() -> ExitCode {
-    let json = match json_requested(std::env::args().skip(1), USAGE) {
-        Ok(Some(json)) => json,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(problem) => {
-            eprintln!("ch05_designs: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(json) = output_requested("ch05_designs", USAGE) else {
+        return ExitCode::SUCCESS;
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

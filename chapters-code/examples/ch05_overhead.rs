@@ -18,8 +18,8 @@ use chapters_code::ch05_gather::overhead::{
 };
 use chapters_code::ch05_gather::overhead_rows;
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, json_requested,
-    measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed,
+    output_requested, summarise,
 };
 
 const USAGE: &str = "usage: ch05_overhead [--json]";
@@ -28,13 +28,8 @@ const COUNTS: [usize; 3] = [100, 10_000, 100_000];
 const RUNS: usize = 3;
 
 fn main() -> ExitCode {
-    let json = match json_requested(std::env::args().skip(1), USAGE) {
-        Ok(Some(json)) => json,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(problem) => {
-            eprintln!("ch05_overhead: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(json) = output_requested("ch05_overhead", USAGE) else {
+        return ExitCode::SUCCESS;
     };
     let mut rows = Vec::new();
     let mut tokio_rows = Flavor::ALL.iter().flat_map(|flavor| {

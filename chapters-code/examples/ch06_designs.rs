@@ -23,7 +23,7 @@ use chapters_code::ch06_pipelines::{
     DESIGN_MEASURES, DESIGN_ROWS, mean_p99_max,
 };
 use chapters_code::measured::{
-    CpuMeter, MeasuredCell, MeasuredRow, MeasuredTable, Run, json_requested,
+    CpuMeter, MeasuredCell, MeasuredRow, MeasuredTable, Run, output_requested,
     summarise,
 };
 
@@ -81,13 +81,8 @@ fn run_design(
 }
 
 fn main() -> ExitCode {
-    let json = match json_requested(std::env::args().skip(1), USAGE) {
-        Ok(Some(json)) => json,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(problem) => {
-            eprintln!("ch06_designs: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(json) = output_requested("ch06_designs", USAGE) else {
+        return ExitCode::SUCCESS;
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

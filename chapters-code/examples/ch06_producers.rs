@@ -14,8 +14,8 @@ use chapters_code::ch01_concurrency_vs_parallelism::milliseconds;
 use chapters_code::ch06_pipelines::PRODUCER_ROWS;
 use chapters_code::ch06_pipelines::producers::Pacing;
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, json_requested,
-    measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed,
+    output_requested, summarise,
 };
 use futures::StreamExt;
 
@@ -25,13 +25,8 @@ const ITEMS: u64 = 200;
 const PERIOD: Duration = Duration::from_millis(10);
 
 fn main() -> ExitCode {
-    let json = match json_requested(std::env::args().skip(1), USAGE) {
-        Ok(Some(json)) => json,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(problem) => {
-            eprintln!("ch06_producers: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(json) = output_requested("ch06_producers", USAGE) else {
+        return ExitCode::SUCCESS;
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -20,8 +20,8 @@ use chapters_code::ch07_semaphores::limit::{
 use chapters_code::ch07_semaphores::{LIMIT_ROWS, ideal_time};
 use chapters_code::creature_service::CreatureClient;
 use chapters_code::measured::{
-    MeasuredCell, MeasuredRow, MeasuredTable, json_requested,
-    measure_runs_timed, summarise,
+    MeasuredCell, MeasuredRow, MeasuredTable, measure_runs_timed,
+    output_requested, summarise,
 };
 use tokio::sync::Semaphore;
 
@@ -74,13 +74,8 @@ fn range(values: impl IntoIterator<Item = usize>) -> String {
 }
 
 fn main() -> ExitCode {
-    let json = match json_requested(std::env::args().skip(1), USAGE) {
-        Ok(Some(json)) => json,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(problem) => {
-            eprintln!("ch07_limits: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(json) = output_requested("ch07_limits", USAGE) else {
+        return ExitCode::SUCCESS;
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

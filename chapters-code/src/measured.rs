@@ -336,6 +336,19 @@ pub fn json_requested(
     Ok(Some(json))
 }
 
+/// A table example's command line, read with [`json_requested`] from the
+/// process's arguments: `Some(json)` to go on, `None` after `--help`; on a
+/// bad argument it prints the problem and `usage` and exits with status 2.
+pub fn output_requested(program: &str, usage: &str) -> Option<bool> {
+    match json_requested(std::env::args().skip(1), usage) {
+        Ok(json) => json,
+        Err(problem) => {
+            eprintln!("{program}: {problem}\n\n{usage}");
+            std::process::exit(2)
+        }
+    }
+}
+
 /// One picture of a chapter's timelines, as recorded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordedPicture {
