@@ -7,10 +7,13 @@
 //!   near the middle and a break in each half, in at most [`FULL_DAY_LIMIT`];
 //! - each track spends at least a quarter of its teaching time (breaks
 //!   and lunch left out) hands-on;
-//! - `optional` sections are day-two material.
+//! - the **two days** teach the full day, then the `optional` sections on a
+//!   second day laid out as the full day is, in at most [`FULL_DAY_LIMIT`];
+//!   the `reading` sections are read between the days, so the two days
+//!   cover the whole book.
 //!
-//! A track over its limit, or short of hands-on time, fails the generator
-//! (and so `cargo test`), naming what to retag.
+//! A track over its limit, or a half or full day short of hands-on time,
+//! fails the generator (and so `cargo test`), naming what to retag.
 
 use std::fmt::Write as _;
 
@@ -125,7 +128,8 @@ pub fn tracked_sections(chapter: &Chapter) -> Result<Vec<(&Section, Track)>> {
             Some(track) => found.push((section, track)),
             None => problems.push(format!(
                 "{}:{}: section `{}` belongs to no workshop track: end its notes' summary with \
-                 `· core`, `· full` or `· optional` (and `· hands-on` when the room works)",
+                 `· core`, `· full`, `· optional` or `· reading` (and `· hands-on` when the \
+                 room works)",
                 page.path.display(),
                 section.line,
                 section.heading
@@ -190,35 +194,122 @@ pub fn lay_out(name: &'static str, slots: Vec<Slot>, lunch: bool) -> Timetable {
     Timetable { name, items }
 }
 
-/// The half-day and full-day timetables, each checked against its limits.
-pub fn tracks(book: &Book) -> Result<[Timetable; 2]> {
-    let half = lay_out("Half day", slots(book, &[Track::Core])?, false);
-    let full = lay_out("Full day", slots(book, &[Track::Core, Track::Full])?, true);
+/// Every track of the workshop, laid out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracks {
+    /// The `core` sections.
+    pub half: Timetable,
+    /// The `core` and `full` sections, which are also the first of two days.
+    pub full: Timetable,
+    /// The second of two days: the `optional` sections.
+    pub day_two: Timetable,
+    /// What participants read between the two days: the `reading` sections.
+    pub reading: Vec<Slot>,
+}
+
+/// What a day over its limit, or short of hands-on time, should change.
+struct Limits {
+    /// How messages name the day (`the half day`).
+    called: &'static str,
+    limit: u32,
+    retag: &'static str,
+    needs_hands_on: bool,
+}
+
+/// The problems of one laid-out day, as messages naming what to retag.
+fn problems(track: &Timetable, limits: &Limits) -> Vec<String> {
     let mut problems = Vec::new();
-    for (track, limit, retag) in [
-        (&half, HALF_DAY_LIMIT, "`core` to `full` or `optional`"),
-        (&full, FULL_DAY_LIMIT, "`full` to `optional`"),
-    ] {
-        if track.total() > limit {
-            problems.push(format!(
-                "the {} track takes {} min with its breaks, at most {limit}: retag sections from {retag}",
-                track.name.to_lowercase(),
-                track.total()
-            ));
-        }
-        let wanted = (f64::from(track.teaching()) * HANDS_ON_SHARE).ceil() as u32;
-        if track.hands_on() < wanted {
-            problems.push(format!(
-                "the {} track has {} min hands-on of {} min of teaching, at least {wanted} wanted: \
-                 teach more hands-on sections in it, or retag others `optional`",
-                track.name.to_lowercase(),
-                track.hands_on(),
-                track.teaching()
-            ));
+    let name = limits.called;
+    if track.total() > limits.limit {
+        problems.push(format!(
+            "{name} takes {} min with its breaks, at most {}: retag sections from {}",
+            track.total(),
+            limits.limit,
+            limits.retag
+        ));
+    }
+    let wanted = (f64::from(track.teaching()) * HANDS_ON_SHARE).ceil() as u32;
+    if limits.needs_hands_on && track.hands_on() < wanted {
+        problems.push(format!(
+            "{name} has {} min hands-on of {} min of teaching, at least {wanted} wanted: \
+             teach more hands-on sections in it, or retag others `optional`",
+            track.hands_on(),
+            track.teaching()
+        ));
+    }
+    problems
+}
+
+/// The half day, the full day and the two days, each checked against its
+/// limits. Only the half and full day must be a quarter hands-on: the second
+/// day is where the deep dives go.
+pub fn tracks(book: &Book) -> Result<Tracks> {
+    let tracks = Tracks {
+        half: lay_out("Half day", slots(book, &[Track::Core])?, false),
+        full: lay_out("Full day", slots(book, &[Track::Core, Track::Full])?, true),
+        day_two: lay_out("Day two", slots(book, &[Track::Optional])?, true),
+        reading: slots(book, &[Track::Reading])?,
+    };
+    let mut found = problems(
+        &tracks.half,
+        &Limits {
+            called: "the half day",
+            limit: HALF_DAY_LIMIT,
+            retag: "`core` to `full` or `optional`",
+            needs_hands_on: true,
+        },
+    );
+    found.extend(problems(
+        &tracks.full,
+        &Limits {
+            called: "the full day",
+            limit: FULL_DAY_LIMIT,
+            retag: "`full` to `optional`",
+            needs_hands_on: true,
+        },
+    ));
+    found.extend(problems(
+        &tracks.day_two,
+        &Limits {
+            called: "day two",
+            limit: FULL_DAY_LIMIT,
+            retag: "`optional` to `reading`",
+            needs_hands_on: false,
+        },
+    ));
+    ensure!(found.is_empty(), "{}", found.join("\n"));
+    Ok(tracks)
+}
+
+/// A track's timetable as a markdown table starting at 9:00.
+fn timetable(page: &mut String, track: &Timetable) {
+    let _ = writeln!(
+        page,
+        "| Start | Chapter | Section | Minutes |\n|:--|:--|:--|--:|"
+    );
+    let mut at = 0;
+    for item in &track.items {
+        match item {
+            Item::Teach(slot) => {
+                let hands = if slot.hands_on { " ✋" } else { "" };
+                let _ = writeln!(
+                    page,
+                    "| {} | {} | {}{hands} | {} |",
+                    clock(at),
+                    slot.chapter,
+                    slot.title,
+                    slot.minutes
+                );
+                at += slot.minutes;
+            }
+            Item::Pause { minutes, lunch } => {
+                let what = if *lunch { "Lunch" } else { "Break" };
+                let _ = writeln!(page, "| {} | | *{what}* | {minutes} |", clock(at));
+                at += minutes;
+            }
         }
     }
-    ensure!(problems.is_empty(), "{}", problems.join("\n"));
-    Ok([half, full])
+    let _ = writeln!(page, "| {} | | *End* | |\n", clock(at));
 }
 
 /// A duration in minutes as hours and minutes (`3h04`).
@@ -232,8 +323,8 @@ fn clock(minutes_since_nine: u32) -> String {
     format!("{}:{:02}", minutes / 60, minutes % 60)
 }
 
-/// The schedule page: both tracks as timetables, the day-two sections, and
-/// every chapter's sections with their minutes and tags.
+/// The schedule page: the three tracks as timetables, the reading between
+/// the two days, and every chapter's sections with their minutes and tags.
 pub fn render(book: &Book, command: &str) -> Result<String> {
     let tracks = tracks(book)?;
     let mut page = String::new();
@@ -241,13 +332,14 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
     let _ = writeln!(page, "# Workshop schedule\n");
     let _ = writeln!(
         page,
-        "Two tracks, built from the minutes and tags of each section's speaker notes: \
+        "Three tracks, built from the minutes and tags of each section's speaker notes: \
          the half day teaches the sections tagged *core*, the full day adds those tagged \
-         *full*; sections tagged *optional* are material for a second day. Hands-on \
-         sections (✋) are where the room works at keyboards. Before the day, every \
-         participant follows the [checklist](../workshop.md#before-the-workshop).\n"
+         *full*, and two days teach the full day, then the sections tagged *optional*, \
+         with those tagged *reading* read between the days. Hands-on sections (✋) are \
+         where the room works at keyboards. Before the first day, every participant \
+         follows the [checklist](../workshop.md#before-the-workshop).\n"
     );
-    for track in &tracks {
+    for track in [&tracks.half, &tracks.full] {
         let _ = writeln!(
             page,
             "## {}: {} with breaks, {} of {} min of teaching hands-on\n",
@@ -256,71 +348,33 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
             track.hands_on(),
             track.teaching()
         );
+        timetable(&mut page, track);
+    }
+    let day_two = &tracks.day_two;
+    let reading: u32 = tracks.reading.iter().map(|slot| slot.minutes).sum();
+    let _ = writeln!(page, "## Two days\n");
+    let _ = writeln!(
+        page,
+        "Day one is the full day above. Day two takes {} with breaks, {} of its {} min \
+         of teaching hands-on: the deep dives. Between the days, participants read the \
+         sections below it ({}), which day two builds on.\n",
+        hours(day_two.total()),
+        day_two.hands_on(),
+        day_two.teaching(),
+        hours(reading)
+    );
+    let _ = writeln!(page, "### Day two\n");
+    timetable(&mut page, day_two);
+    let _ = writeln!(page, "### Reading between the days\n");
+    let _ = writeln!(page, "| Chapter | Section | Minutes |\n|:--|:--|--:|");
+    for slot in &tracks.reading {
         let _ = writeln!(
             page,
-            "| Start | Chapter | Section | Minutes |\n|:--|:--|:--|--:|"
+            "| {} | {} | {} |",
+            slot.chapter, slot.title, slot.minutes
         );
-        let mut at = 0;
-        for item in &track.items {
-            match item {
-                Item::Teach(slot) => {
-                    let hands = if slot.hands_on { " ✋" } else { "" };
-                    let _ = writeln!(
-                        page,
-                        "| {} | {} | {}{hands} | {} |",
-                        clock(at),
-                        slot.chapter,
-                        slot.title,
-                        slot.minutes
-                    );
-                    at += slot.minutes;
-                }
-                Item::Pause { minutes, lunch } => {
-                    let what = if *lunch { "Lunch" } else { "Break" };
-                    let _ = writeln!(page, "| {} | | *{what}* | {minutes} |", clock(at));
-                    at += minutes;
-                }
-            }
-        }
-        let _ = writeln!(page, "| {} | | *End* | |\n", clock(at));
     }
-    let day_two = lay_out("Day two", slots(book, &[Track::Optional])?, true);
-    let _ = writeln!(
-        page,
-        "## Day two: {} of teaching, {} min of it hands-on\n",
-        hours(day_two.teaching()),
-        day_two.hands_on()
-    );
-    let _ = writeln!(
-        page,
-        "{}\n\n| Chapter | Section | Minutes |\n|:--|:--|--:|",
-        if day_two.total() > FULL_DAY_LIMIT {
-            format!(
-                "The sections tagged *optional*. Laid out with lunch and breaks they take {}, \
-                 more than the {} a day may: a second day picks its chapters from this list.",
-                hours(day_two.total()),
-                hours(FULL_DAY_LIMIT)
-            )
-        } else {
-            format!(
-                "The sections tagged *optional*: {} with lunch and breaks, a second day.",
-                hours(day_two.total())
-            )
-        }
-    );
-    for chapter in &book.chapters {
-        for (section, track) in tracked_sections(chapter)? {
-            if track == Track::Optional {
-                let minutes = section.notes.as_ref().map_or(0, |notes| notes.minutes);
-                let _ = writeln!(
-                    page,
-                    "| {} | {} | {minutes} |",
-                    chapter.number, section.title
-                );
-            }
-        }
-    }
-    let _ = writeln!(page, "| | **Total** | **{}** |\n", day_two.teaching());
+    let _ = writeln!(page, "| | **Total** | **{reading}** |\n");
     for chapter in &book.chapters {
         let total = chapter.minutes();
         let _ = writeln!(page, "## {}. {}\n", chapter.number, chapter.title);
@@ -392,10 +446,58 @@ mod tests {
     }
 
     #[test]
-    fn the_book_fits_both_tracks() {
+    fn an_overlong_day_names_what_to_retag() {
+        let slots: Vec<Slot> = (0..20).map(|_| slot(20, false)).collect();
+        let day_two = lay_out("Day two", slots, true);
+        let day_two_limits = Limits {
+            called: "day two",
+            limit: FULL_DAY_LIMIT,
+            retag: "`optional` to `reading`",
+            needs_hands_on: false,
+        };
+        assert_eq!(
+            problems(&day_two, &day_two_limits),
+            [format!(
+                "day two takes {} min with its breaks, at most 390: retag sections from \
+                 `optional` to `reading`",
+                day_two.total()
+            )],
+            "no hands-on share is asked of the second day"
+        );
+        let full_limits = Limits {
+            called: "the full day",
+            needs_hands_on: true,
+            ..day_two_limits
+        };
+        let short = lay_out("Full day", vec![slot(60, false), slot(10, true)], true);
+        assert_eq!(
+            problems(&short, &full_limits),
+            [
+                "the full day has 10 min hands-on of 70 min of teaching, at least 18 wanted: \
+              teach more hands-on sections in it, or retag others `optional`"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_book_fits_every_track() {
         let book = Book::load(&crate::repository_root().unwrap()).unwrap();
-        let [half, full] = tracks(&book).unwrap_or_else(|error| panic!("{error:#}"));
+        let Tracks {
+            half,
+            full,
+            day_two,
+            reading,
+        } = tracks(&book).unwrap_or_else(|error| panic!("{error:#}"));
         assert!(half.total() <= HALF_DAY_LIMIT && full.total() <= FULL_DAY_LIMIT);
+        assert!(day_two.total() <= FULL_DAY_LIMIT);
+        let taught_or_read = full.teaching()
+            + day_two.teaching()
+            + reading.iter().map(|slot| slot.minutes).sum::<u32>();
+        let whole_book: u32 = book.chapters.iter().map(Chapter::minutes).sum();
+        assert_eq!(
+            taught_or_read, whole_book,
+            "the two days cover every section"
+        );
         assert!(f64::from(half.hands_on()) >= f64::from(half.teaching()) * HANDS_ON_SHARE);
         assert!(f64::from(full.hands_on()) >= f64::from(full.teaching()) * HANDS_ON_SHARE);
     }

@@ -63,8 +63,10 @@ pub enum Track {
     Core,
     /// `full`: the full-day track only.
     Full,
-    /// `optional`: neither; material for a second day.
+    /// `optional`: taught on the second day of the two-day track.
     Optional,
+    /// `reading`: read between the two days, not taught in the room.
+    Reading,
 }
 
 impl Track {
@@ -74,6 +76,7 @@ impl Track {
             Track::Core => "core",
             Track::Full => "full",
             Track::Optional => "optional",
+            Track::Reading => "reading",
         }
     }
 }
@@ -96,6 +99,7 @@ fn read_summary(summary: &str) -> std::result::Result<(u32, Option<Track>, bool)
             "core" => Some(Track::Core),
             "full" => Some(Track::Full),
             "optional" => Some(Track::Optional),
+            "reading" => Some(Track::Reading),
             "hands-on" => {
                 hands_on = true;
                 None
@@ -103,13 +107,16 @@ fn read_summary(summary: &str) -> std::result::Result<(u32, Option<Track>, bool)
             other => {
                 return Err(format!(
                     "unknown tag `{other}` in the notes' summary: after the minutes come \
-                     `core`, `full` or `optional`, and `hands-on`"
+                     `core`, `full`, `optional` or `reading`, and `hands-on`"
                 ));
             }
         };
         if let Some(found) = found {
             if track.is_some() {
-                return Err("a section belongs to one track: `core`, `full` or `optional`".into());
+                return Err(
+                    "a section belongs to one track: `core`, `full`, `optional` or `reading`"
+                        .into(),
+                );
             }
             track = Some(found);
         }
@@ -357,6 +364,10 @@ mod tests {
         assert_eq!(
             read_summary("Speaker notes · 5 min · optional"),
             Ok((5, Some(Track::Optional), false))
+        );
+        assert_eq!(
+            read_summary("Speaker notes · 4 min · reading"),
+            Ok((4, Some(Track::Reading), false))
         );
         assert!(read_summary("Speaker notes · 5 min · core · full").is_err());
         let error = read_summary("Speaker notes · 5 min · basic").unwrap_err();
