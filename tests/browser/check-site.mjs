@@ -37,8 +37,9 @@ const { values: opts } = parseArgs({
 if (opts.help) {
   console.log(`usage: node tests/browser/check-site.mjs [options]
   --url URL             check an already-running site instead of starting \`cargo xtask serve\`
-  --site-dir DIR        the built site on disk, to find slides/*.html (default: book/ when the
-                        server is started here; with --url, only decks linked or listed by the server)
+  --site-dir DIR        the built site on disk, to find slides/*.html (default: the one
+                        \`cargo xtask serve\` serves, when started here; with --url,
+                        only decks linked or listed by the server)
   --out DIR             where screenshots go (default: target/browser-check)
   --server-timeout S    how long to wait for \`cargo xtask serve\` to answer (default 180)
   --timeout S           hard limit for the whole run (default 600)`);
@@ -109,13 +110,15 @@ function freePort() {
 }
 
 /**
- * Starts `cargo xtask serve` in a process group of its own; resolves to the URL
- * it prints (under book.toml's site-url path, as GitHub Pages serves the site)
- * once that URL answers.
+ * Starts `cargo xtask serve` in a process group of its own; once the URL it
+ * prints answers, resolves to that URL (under book.toml's site-url path, as
+ * GitHub Pages serves the site) and the site directory it serves (book.toml's
+ * build-dir).
  */
 async function startServer() {
   const port = await freePort();
   let url = null;
+  let siteDir = null;
   console.log(`starting: cargo xtask serve --no-watch --port ${port} (waiting up to ${opts['server-timeout']} s)`);
   const server = spawn('cargo', ['xtask', 'serve', '--no-watch', '--port', String(port)], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
@@ -126,7 +129,9 @@ async function startServer() {
   let exited = null;
   const keep = (chunk) => {
     if (log.length < 100_000) log += chunk;
-    url ??= log.match(/serving the book on (http:\/\/\S+)/)?.[1] ?? null;
+    const serving = log.match(/serving the book on (http:\/\/\S+) from (.+) \(ctrl-c stops\)/);
+    url ??= serving?.[1] ?? null;
+    siteDir ??= serving?.[2] ?? null;
   };
   const head = () => {
     const lines = log.trim().split('\n');
@@ -155,7 +160,7 @@ async function startServer() {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (response.ok) {
         console.log(`server answered on ${url} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        return url;
+        return { url, siteDir };
       }
     } catch { /* not listening yet */ }
     await sleep(500);
@@ -681,8 +686,9 @@ async function main() {
     base = new URL(opts.url).href;
     if (!base.endsWith('/')) base += '/';
   } else {
-    base = await startServer();
-    siteDir ??= path.join(ROOT, 'book');
+    const served = await startServer();
+    base = served.url;
+    siteDir ??= served.siteDir;
   }
 
   let playwright;

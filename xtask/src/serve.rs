@@ -36,7 +36,10 @@ pub fn serve(root: &Path, port: u16, watch: bool) -> Result<()> {
         None
     };
     let prefix = site_path(root)?;
-    println!("serving the book on http://{address}{prefix} (ctrl-c stops)");
+    println!(
+        "serving the book on http://{address}{prefix} from {} (ctrl-c stops)",
+        site.display()
+    );
     runtime.block_on(async move {
         let app = router(&site, &prefix);
         axum::serve(listener, app)

@@ -159,6 +159,8 @@ struct SlideUnit {
     shown: Vec<String>,
     /// The presenter notes.
     notes: Vec<String>,
+    /// Whether it asks the room a question (its answer is the next slide).
+    asks: bool,
 }
 
 /// A part of a section that becomes its own slides: the section's own
@@ -264,6 +266,15 @@ fn lead_sentence(prose: &str) -> String {
     }
 }
 
+/// A section's notes without their minutes: `6 min. Take the prediction
+/// first.` → `Take the prediction first.`; `None` for other notes.
+fn minutes_stripped(notes: &str) -> Option<&str> {
+    let notes = notes.trim_start();
+    let digits = notes.trim_start_matches(|c: char| c.is_ascii_digit());
+    let rest = digits.strip_prefix(" min.")?;
+    (digits.len() < notes.len()).then(|| rest.trim_start())
+}
+
 /// A code block taller than one slide keeps its first slide's worth, ended
 /// by a comment that sends the room to the book: a listing cut across
 /// slides is read by nobody.
@@ -331,6 +342,7 @@ fn section_slides(heading: &str, notes: &[String], groups: Vec<Group>) -> Vec<Sl
                 } else {
                     heading.clone()
                 },
+                asks: group.label.as_deref() == Some("Predict"),
                 ..SlideUnit::default()
             };
             for (piece, owner) in page {
@@ -348,15 +360,25 @@ fn section_slides(heading: &str, notes: &[String], groups: Vec<Group>) -> Vec<Sl
         with_section_notes.append(&mut first.notes);
         first.notes = with_section_notes;
     }
-    let lead = notes.first().map(|text| lead_sentence(text));
+    // The section's own notes start with their minutes, which a later slide
+    // need not repeat; the chapter's opening line is no instruction.
+    let lead = notes
+        .iter()
+        .find_map(|text| minutes_stripped(text))
+        .map(lead_sentence)
+        .unwrap_or_default();
+    let title = heading.trim_start_matches('#').trim();
     for slide in slides.iter_mut() {
-        if slide.notes.is_empty() {
-            slide.notes.push(format!(
-                "Continuing {}. {}",
-                heading.trim_start_matches('#').trim(),
-                lead.clone().unwrap_or_default()
-            ));
+        if !slide.notes.is_empty() {
+            continue;
         }
+        slide.notes.push(if slide.asks {
+            "Let the room commit before the next slide: ask for a show of hands or three \
+             answers, and for the reason behind each."
+                .to_string()
+        } else {
+            format!("Still on {title}. {lead}").trim_end().to_string()
+        });
     }
     slides
 }
@@ -828,6 +850,26 @@ mod tests {
             "{slides:#?}"
         );
         assert!(slides[0].notes[0].starts_with("3 min. Say it."));
+        assert!(
+            slides[1].notes[0].starts_with("Let the room commit before the next slide"),
+            "a question's slide says how to take the room's answers: {:?}",
+            slides[1].notes
+        );
+        assert_eq!(
+            slides[3].notes,
+            ["Still on Try. Say it."],
+            "a later slide recalls the section's first instruction, not its minutes"
+        );
+    }
+
+    #[test]
+    fn minutes_are_stripped_from_the_notes_lead() {
+        assert_eq!(
+            minutes_stripped("6 min. Take the prediction first."),
+            Some("Take the prediction first.")
+        );
+        assert_eq!(minutes_stripped("Chapter 3, about 206 min in all."), None);
+        assert_eq!(minutes_stripped(" min. odd"), None);
     }
 
     #[test]
