@@ -9,17 +9,17 @@
 //!   and lunch left out) hands-on;
 //! - the **two days** teach the full day, then the `optional` sections on a
 //!   second day laid out as the full day is, in at most [`FULL_DAY_LIMIT`];
-//!   the `reading` sections are read between the days, so the two days
-//!   cover the whole book.
+//! - the `reading` sections are read before the workshop, whatever the
+//!   track, so that the two days cover every section of the book.
 //!
 //! A track over its limit, or a half or full day short of hands-on time,
 //! fails the generator (and so `cargo test`), naming what to retag.
 
 use std::fmt::Write as _;
 
-use anyhow::{Result, ensure};
+use anyhow::{Context as _, Result, ensure};
 
-use crate::chapters::{Book, Chapter};
+use crate::chapters::{Book, Chapter, Page};
 use crate::generated_marker;
 use crate::sections::{Section, Track};
 
@@ -30,6 +30,8 @@ pub const FULL_DAY_LIMIT: u32 = 390;
 /// Teaching time between two breaks, at most (a break comes at the first
 /// section boundary past it).
 pub const BLOCK_MINUTES: u32 = 80;
+/// How much longer than planned a break or lunch may wait for a page to end.
+pub const PAGE_END_GRACE: u32 = 20;
 /// A coffee break.
 pub const BREAK_MINUTES: u32 = 15;
 /// Lunch, in the full day.
@@ -48,6 +50,9 @@ pub struct Slot {
     pub minutes: u32,
     /// Whether the room works at keyboards.
     pub hands_on: bool,
+    /// The section in the book, relative to the schedule page
+    /// (`../ch02-bit-level-basics.md#six-operators`).
+    pub link: String,
 }
 
 /// One line of a track's timetable.
@@ -110,7 +115,7 @@ impl Timetable {
 
 /// The track of each section with notes: its own tag, else that of the `##`
 /// section it belongs to. An untagged `##` section is an error naming it.
-pub fn tracked_sections(chapter: &Chapter) -> Result<Vec<(&Section, Track)>> {
+pub fn tracked_sections(chapter: &Chapter) -> Result<Vec<(&Page, &Section, Track)>> {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     let mut inherited: Option<Track> = None;
@@ -125,7 +130,7 @@ pub fn tracked_sections(chapter: &Chapter) -> Result<Vec<(&Section, Track)>> {
             inherited = track;
         }
         match track {
-            Some(track) => found.push((section, track)),
+            Some(track) => found.push((page, section, track)),
             None => problems.push(format!(
                 "{}:{}: section `{}` belongs to no workshop track: end its notes' summary with \
                  `· core`, `· full`, `· optional` or `· reading` (and `· hands-on` when the \
@@ -144,7 +149,7 @@ pub fn tracked_sections(chapter: &Chapter) -> Result<Vec<(&Section, Track)>> {
 fn slots(book: &Book, taught: &[Track]) -> Result<Vec<Slot>> {
     let mut slots = Vec::new();
     for chapter in &book.chapters {
-        for (section, track) in tracked_sections(chapter)? {
+        for (page, section, track) in tracked_sections(chapter)? {
             if taught.contains(&track) {
                 let notes = section.notes.as_ref().expect("tracked sections have notes");
                 slots.push(Slot {
@@ -152,6 +157,7 @@ fn slots(book: &Book, taught: &[Track]) -> Result<Vec<Slot>> {
                     title: section.title.clone(),
                     minutes: notes.minutes,
                     hands_on: notes.hands_on,
+                    link: link_to(page, section)?,
                 });
             }
         }
@@ -159,31 +165,63 @@ fn slots(book: &Book, taught: &[Track]) -> Result<Vec<Slot>> {
     Ok(slots)
 }
 
-/// Lays `slots` out with a break at the first boundary after every
-/// [`BLOCK_MINUTES`] of teaching, and, with `lunch`, lunch instead of the
-/// break nearest the middle of the teaching time.
+/// A link from the schedule page (in `src/generated/`) to a section.
+fn link_to(page: &Page, section: &Section) -> Result<String> {
+    let id = mdsnippets::heading_ids(&page.markdown)
+        .into_iter()
+        .find(|(line, _)| *line == section.line)
+        .map(|(_, id)| id)
+        .with_context(|| {
+            format!(
+                "{}:{}: no heading id found for section `{}`",
+                page.path.display(),
+                section.line,
+                section.heading
+            )
+        })?;
+    let in_book: Vec<String> = page
+        .path
+        .strip_prefix("src")
+        .unwrap_or(&page.path)
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Ok(format!("../{}#{id}", in_book.join("/")))
+}
+
+/// Lays `slots` out with a break after every [`BLOCK_MINUTES`] of teaching,
+/// and, with `lunch`, lunch instead of the break nearest the middle of the
+/// teaching time. Each waits for the end of a page, so that a page is taught
+/// in one go, unless that would take more than [`PAGE_END_GRACE`] longer.
 pub fn lay_out(name: &'static str, slots: Vec<Slot>, lunch: bool) -> Timetable {
     let teaching: u32 = slots.iter().map(|slot| slot.minutes).sum();
+    let page_ends: Vec<bool> = slots
+        .windows(2)
+        .map(|pair| page_of(&pair[0]) != page_of(&pair[1]))
+        .collect();
     let mut items = Vec::new();
     let mut since_break = 0;
     let mut taught = 0;
     let mut lunch_due = lunch;
-    let last = slots.len().saturating_sub(1);
     for (index, slot) in slots.into_iter().enumerate() {
         since_break += slot.minutes;
         taught += slot.minutes;
         items.push(Item::Teach(slot));
-        if index == last {
+        let Some(&page_ends_here) = page_ends.get(index) else {
             break;
-        }
-        if lunch_due && taught * 2 >= teaching {
+        };
+        let past_middle = (taught * 2).saturating_sub(teaching) / 2;
+        if lunch_due && taught * 2 >= teaching && (page_ends_here || past_middle >= PAGE_END_GRACE)
+        {
             items.push(Item::Pause {
                 minutes: LUNCH_MINUTES,
                 lunch: true,
             });
             lunch_due = false;
             since_break = 0;
-        } else if since_break >= BLOCK_MINUTES {
+        } else if since_break >= BLOCK_MINUTES
+            && (page_ends_here || since_break >= BLOCK_MINUTES + PAGE_END_GRACE)
+        {
             items.push(Item::Pause {
                 minutes: BREAK_MINUTES,
                 lunch: false,
@@ -192,6 +230,11 @@ pub fn lay_out(name: &'static str, slots: Vec<Slot>, lunch: bool) -> Timetable {
         }
     }
     Timetable { name, items }
+}
+
+/// The page a slot's section is on (its link without the heading id).
+fn page_of(slot: &Slot) -> &str {
+    slot.link.split('#').next().unwrap_or_default()
 }
 
 /// Every track of the workshop, laid out.
@@ -203,7 +246,7 @@ pub struct Tracks {
     pub full: Timetable,
     /// The second of two days: the `optional` sections.
     pub day_two: Timetable,
-    /// What participants read between the two days: the `reading` sections.
+    /// What participants read before the workshop: the `reading` sections.
     pub reading: Vec<Slot>,
 }
 
@@ -294,10 +337,11 @@ fn timetable(page: &mut String, track: &Timetable) {
                 let hands = if slot.hands_on { " ✋" } else { "" };
                 let _ = writeln!(
                     page,
-                    "| {} | {} | {}{hands} | {} |",
+                    "| {} | {} | [{}]({}){hands} | {} |",
                     clock(at),
                     slot.chapter,
                     slot.title,
+                    slot.link,
                     slot.minutes
                 );
                 at += slot.minutes;
@@ -330,15 +374,32 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
     let mut page = String::new();
     let _ = writeln!(page, "{}\n", generated_marker(command));
     let _ = writeln!(page, "# Workshop schedule\n");
+    let reading: u32 = tracks.reading.iter().map(|slot| slot.minutes).sum();
     let _ = writeln!(
         page,
         "Three tracks, built from the minutes and tags of each section's speaker notes: \
          the half day teaches the sections tagged *core*, the full day adds those tagged \
-         *full*, and two days teach the full day, then the sections tagged *optional*, \
-         with those tagged *reading* read between the days. Hands-on sections (✋) are \
-         where the room works at keyboards. Before the first day, every participant \
-         follows the [checklist](../workshop.md#before-the-workshop).\n"
+         *full*, and two days teach the full day, then the sections tagged *optional*. \
+         Hands-on sections (✋) are where the room works at keyboards. Before the first \
+         day, whatever the track, every participant follows the \
+         [checklist](../workshop.md#before-the-workshop) and reads the sections tagged \
+         *reading*, which the room builds on and nobody teaches.\n"
     );
+    let _ = writeln!(page, "## Reading before the workshop\n");
+    let _ = writeln!(
+        page,
+        "Sections that would take {} in the room, in the book's order.\n",
+        hours(reading)
+    );
+    let _ = writeln!(page, "| Chapter | Section | Minutes |\n|:--|:--|--:|");
+    for slot in &tracks.reading {
+        let _ = writeln!(
+            page,
+            "| {} | [{}]({}) | {} |",
+            slot.chapter, slot.title, slot.link, slot.minutes
+        );
+    }
+    let _ = writeln!(page, "| | **Total** | **{reading}** |\n");
     for track in [&tracks.half, &tracks.full] {
         let _ = writeln!(
             page,
@@ -351,30 +412,16 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
         timetable(&mut page, track);
     }
     let day_two = &tracks.day_two;
-    let reading: u32 = tracks.reading.iter().map(|slot| slot.minutes).sum();
-    let _ = writeln!(page, "## Two days\n");
     let _ = writeln!(
         page,
-        "Day one is the full day above. Day two takes {} with breaks, {} of its {} min \
-         of teaching hands-on: the deep dives. Between the days, participants read the \
-         sections below it ({}), which day two builds on.\n",
+        "## Two days: the full day, then day two\n\n\
+         Day one is the full day above. Day two teaches the sections tagged *optional*, \
+         the deep dives: {} with breaks, with {} of its {} min of teaching hands-on.\n",
         hours(day_two.total()),
         day_two.hands_on(),
-        day_two.teaching(),
-        hours(reading)
+        day_two.teaching()
     );
-    let _ = writeln!(page, "### Day two\n");
     timetable(&mut page, day_two);
-    let _ = writeln!(page, "### Reading between the days\n");
-    let _ = writeln!(page, "| Chapter | Section | Minutes |\n|:--|:--|--:|");
-    for slot in &tracks.reading {
-        let _ = writeln!(
-            page,
-            "| {} | {} | {} |",
-            slot.chapter, slot.title, slot.minutes
-        );
-    }
-    let _ = writeln!(page, "| | **Total** | **{reading}** |\n");
     for chapter in &book.chapters {
         let total = chapter.minutes();
         let _ = writeln!(page, "## {}. {}\n", chapter.number, chapter.title);
@@ -384,7 +431,7 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
             chapter.slug
         );
         let _ = writeln!(page, "| Section | Minutes | Track |\n|:--|--:|:--|");
-        for (section, track) in tracked_sections(chapter)? {
+        for (_, section, track) in tracked_sections(chapter)? {
             let notes = section.notes.as_ref().expect("tracked sections have notes");
             let hands = if notes.hands_on { " ✋" } else { "" };
             let _ = writeln!(
@@ -404,13 +451,47 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
 mod tests {
     use super::*;
 
+    /// A section of `minutes` alone on its page.
     fn slot(minutes: u32, hands_on: bool) -> Slot {
+        static PAGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let page = PAGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        on_page(minutes, hands_on, page)
+    }
+
+    fn on_page(minutes: u32, hands_on: bool, page: usize) -> Slot {
         Slot {
             chapter: 1,
             title: format!("{minutes} min"),
             minutes,
             hands_on,
+            link: format!("../page-{page}.md#section"),
         }
+    }
+
+    fn pauses(track: &Timetable) -> Vec<usize> {
+        track
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| matches!(item, Item::Pause { .. }))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    #[test]
+    fn a_break_waits_for_the_end_of_a_page_but_not_for_long() {
+        let nine_per_page: Vec<Slot> = (0..18).map(|index| on_page(10, false, index / 9)).collect();
+        assert_eq!(
+            pauses(&lay_out("Half day", nine_per_page, false)),
+            [9],
+            "after the page that ends at 90 min, not in it at 80"
+        );
+        let one_long_page: Vec<Slot> = (0..18).map(|_| on_page(10, false, 0)).collect();
+        assert_eq!(
+            pauses(&lay_out("Half day", one_long_page, false)),
+            [10],
+            "at most PAGE_END_GRACE past the block: after 100 min"
+        );
     }
 
     #[test]

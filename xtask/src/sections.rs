@@ -65,7 +65,8 @@ pub enum Track {
     Full,
     /// `optional`: taught on the second day of the two-day track.
     Optional,
-    /// `reading`: read between the two days, not taught in the room.
+    /// `reading`: read by every participant before the workshop, whatever
+    /// the track; not taught in the room.
     Reading,
 }
 

@@ -398,6 +398,11 @@ pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
     let mut problems = Vec::new();
     let mut too_many = Vec::new();
     let mut first = true;
+    let read_at_home: Vec<(&Path, usize)> = crate::schedule::tracked_sections(chapter)?
+        .into_iter()
+        .filter(|(_, _, track)| *track == crate::sections::Track::Reading)
+        .map(|(page, section, _)| (page.path.as_path(), section.line))
+        .collect();
     for (page, section) in chapter.sections() {
         let body = match expand_includes(root, &page.path, section) {
             Ok(body) => body,
@@ -410,7 +415,17 @@ pub fn render_deck(root: &Path, chapter: &Chapter) -> Result<String> {
         let mut notes: Vec<String> = section
             .notes
             .iter()
-            .map(|notes| format!("{} min. {}", notes.minutes, notes.text))
+            .map(|notes| {
+                if read_at_home.contains(&(page.path.as_path(), section.line)) {
+                    format!(
+                        "{} min. Reading: participants read this at home before the workshop, \
+                         so recap it in a sentence and take questions. {}",
+                        notes.minutes, notes.text
+                    )
+                } else {
+                    format!("{} min. {}", notes.minutes, notes.text)
+                }
+            })
             .collect();
         if first {
             notes.insert(

@@ -508,21 +508,49 @@ pub fn page_links(markdown: &str) -> Vec<PageLink> {
 /// assert_eq!(mdsnippets::page_ids(text), ["why-pin", "run-it", "run-it-1", "scores"]);
 /// ```
 pub fn page_ids(markdown: &str) -> Vec<String> {
+    let mut ids: Vec<String> = heading_ids(markdown)
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    for event in Parser::new_ext(markdown, mdbook_block_options()) {
+        if let Event::Html(html) | Event::InlineHtml(html) = event {
+            for piece in html.split(" id=\"").skip(1) {
+                if let Some((id, _)) = piece.split_once('"') {
+                    ids.push(id.to_owned());
+                }
+            }
+        }
+    }
+    ids
+}
+
+/// Each heading of a page, as its 1-based line and the id mdBook 0.5 gives
+/// it (see [`page_ids`]), so that a heading found by line can be linked to.
+///
+/// ```
+/// let text = "# Why `Pin`?\n\n## Run it\n\n## Run it\n";
+/// assert_eq!(
+///     mdsnippets::heading_ids(text),
+///     [(1, "why-pin".to_string()), (3, "run-it".into()), (5, "run-it-1".into())]
+/// );
+/// ```
+pub fn heading_ids(markdown: &str) -> Vec<(usize, String)> {
     let mut used = std::collections::HashSet::new();
     let mut ids = Vec::new();
-    let mut heading: Option<(Option<String>, String)> = None;
-    for event in Parser::new_ext(markdown, mdbook_block_options()) {
+    let mut heading: Option<(usize, Option<String>, String)> = None;
+    for (event, range) in Parser::new_ext(markdown, mdbook_block_options()).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { id, .. }) => {
-                heading = Some((id.map(|id| id.to_string()), String::new()));
+                let line = markdown[..range.start].matches('\n').count() + 1;
+                heading = Some((line, id.map(|id| id.to_string()), String::new()));
             }
             Event::Text(text) | Event::Code(text) => {
-                if let Some((_, content)) = heading.as_mut() {
+                if let Some((_, _, content)) = heading.as_mut() {
                     content.push_str(&text);
                 }
             }
             Event::End(pulldown_cmark::TagEnd::Heading(_)) => {
-                if let Some((explicit, content)) = heading.take() {
+                if let Some((line, explicit, content)) = heading.take() {
                     let id = explicit.unwrap_or_else(|| id_from_content(&content));
                     let mut unique = id.clone();
                     let mut counter = 1;
@@ -530,14 +558,7 @@ pub fn page_ids(markdown: &str) -> Vec<String> {
                         unique = format!("{id}-{counter}");
                         counter += 1;
                     }
-                    ids.push(unique);
-                }
-            }
-            Event::Html(html) | Event::InlineHtml(html) => {
-                for piece in html.split(" id=\"").skip(1) {
-                    if let Some((id, _)) = piece.split_once('"') {
-                        ids.push(id.to_owned());
-                    }
+                    ids.push((line, unique));
                 }
             }
             _ => {}
