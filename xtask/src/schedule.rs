@@ -5,10 +5,11 @@
 //!   [`BLOCK_MINUTES`], in at most [`HALF_DAY_LIMIT`] minutes;
 //! - the **full day** teaches `core` and `full` sections, with a lunch break
 //!   near the middle and a break in each half, in at most [`FULL_DAY_LIMIT`];
-//! - each track spends at least a quarter of its teaching time (breaks
-//!   and lunch left out) hands-on;
+//! - each of those two spends at least a quarter of its teaching time
+//!   (breaks and lunch left out) hands-on;
 //! - the **two days** teach the full day, then the `optional` sections on a
 //!   second day laid out as the full day is, in at most [`FULL_DAY_LIMIT`];
+//! - breaks and lunch wait for the end of a page, up to [`PAGE_END_GRACE`];
 //! - the `reading` sections are read before the workshop, whatever the
 //!   track, so that the two days cover every section of the book.
 //!
@@ -27,8 +28,8 @@ use crate::sections::{Section, Track};
 pub const HALF_DAY_LIMIT: u32 = 210;
 /// The longest a full-day workshop may take, lunch and breaks included.
 pub const FULL_DAY_LIMIT: u32 = 390;
-/// Teaching time between two breaks, at most (a break comes at the first
-/// section boundary past it).
+/// Teaching time between two breaks, as planned: a break comes at the first
+/// end of a page past it, or [`PAGE_END_GRACE`] later at a section's end.
 pub const BLOCK_MINUTES: u32 = 80;
 /// How much longer than planned a break or lunch may wait for a page to end.
 pub const PAGE_END_GRACE: u32 = 20;
@@ -50,9 +51,17 @@ pub struct Slot {
     pub minutes: u32,
     /// Whether the room works at keyboards.
     pub hands_on: bool,
-    /// The section in the book, relative to the schedule page
-    /// (`../ch02-bit-level-basics.md#six-operators`).
-    pub link: String,
+    /// The page it is on, as mdBook names it (`ch02-bit-level-basics.md`).
+    pub page: String,
+    /// Its heading's id on that page (`six-operators`).
+    pub id: String,
+}
+
+impl Slot {
+    /// A link to the section from the schedule page, in `src/generated/`.
+    pub fn link(&self) -> String {
+        format!("../{}#{}", self.page, self.id)
+    }
 }
 
 /// One line of a track's timetable.
@@ -157,7 +166,13 @@ fn slots(book: &Book, taught: &[Track]) -> Result<Vec<Slot>> {
                     title: section.title.clone(),
                     minutes: notes.minutes,
                     hands_on: notes.hands_on,
-                    link: link_to(page, section)?,
+                    page: page
+                        .book_path()
+                        .components()
+                        .map(|part| part.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                    id: heading_id(page, section)?,
                 });
             }
         }
@@ -165,9 +180,9 @@ fn slots(book: &Book, taught: &[Track]) -> Result<Vec<Slot>> {
     Ok(slots)
 }
 
-/// A link from the schedule page (in `src/generated/`) to a section.
-fn link_to(page: &Page, section: &Section) -> Result<String> {
-    let id = mdsnippets::heading_ids(&page.markdown)
+/// The id mdBook gives a section's heading.
+fn heading_id(page: &Page, section: &Section) -> Result<String> {
+    mdsnippets::heading_ids(&page.markdown)
         .into_iter()
         .find(|(line, _)| *line == section.line)
         .map(|(_, id)| id)
@@ -178,15 +193,7 @@ fn link_to(page: &Page, section: &Section) -> Result<String> {
                 section.line,
                 section.heading
             )
-        })?;
-    let in_book: Vec<String> = page
-        .path
-        .strip_prefix("src")
-        .unwrap_or(&page.path)
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    Ok(format!("../{}#{id}", in_book.join("/")))
+        })
 }
 
 /// Lays `slots` out with a break after every [`BLOCK_MINUTES`] of teaching,
@@ -197,7 +204,7 @@ pub fn lay_out(name: &'static str, slots: Vec<Slot>, lunch: bool) -> Timetable {
     let teaching: u32 = slots.iter().map(|slot| slot.minutes).sum();
     let page_ends: Vec<bool> = slots
         .windows(2)
-        .map(|pair| page_of(&pair[0]) != page_of(&pair[1]))
+        .map(|pair| pair[0].page != pair[1].page)
         .collect();
     let mut items = Vec::new();
     let mut since_break = 0;
@@ -232,11 +239,6 @@ pub fn lay_out(name: &'static str, slots: Vec<Slot>, lunch: bool) -> Timetable {
     Timetable { name, items }
 }
 
-/// The page a slot's section is on (its link without the heading id).
-fn page_of(slot: &Slot) -> &str {
-    slot.link.split('#').next().unwrap_or_default()
-}
-
 /// Every track of the workshop, laid out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracks {
@@ -250,29 +252,73 @@ pub struct Tracks {
     pub reading: Vec<Slot>,
 }
 
-/// What a day over its limit, or short of hands-on time, should change.
-struct Limits {
+impl Tracks {
+    /// The minutes the reading would take in the room.
+    pub fn reading_minutes(&self) -> u32 {
+        self.reading.iter().map(|slot| slot.minutes).sum()
+    }
+}
+
+/// One day of a track: what it teaches, how it is laid out, and what its
+/// limits' messages say.
+struct Day {
+    name: &'static str,
     /// How messages name the day (`the half day`).
     called: &'static str,
+    teaches: &'static [Track],
+    lunch: bool,
     limit: u32,
+    /// Which tags to change when the day runs over.
     retag: &'static str,
     needs_hands_on: bool,
 }
 
+/// The half day, the full day (also day one of two) and day two.
+const DAYS: [Day; 3] = [
+    Day {
+        name: "Half day",
+        called: "the half day",
+        teaches: &[Track::Core],
+        lunch: false,
+        limit: HALF_DAY_LIMIT,
+        retag: "`core` to `full` or `optional`",
+        needs_hands_on: true,
+    },
+    Day {
+        name: "Full day",
+        called: "the full day",
+        teaches: &[Track::Core, Track::Full],
+        lunch: true,
+        limit: FULL_DAY_LIMIT,
+        retag: "`full` to `optional`",
+        needs_hands_on: true,
+    },
+    // The second day is where the deep dives go: no hands-on share is asked.
+    Day {
+        name: "Day two",
+        called: "day two",
+        teaches: &[Track::Optional],
+        lunch: true,
+        limit: FULL_DAY_LIMIT,
+        retag: "`optional` to `reading`",
+        needs_hands_on: false,
+    },
+];
+
 /// The problems of one laid-out day, as messages naming what to retag.
-fn problems(track: &Timetable, limits: &Limits) -> Vec<String> {
+fn problems(track: &Timetable, day: &Day) -> Vec<String> {
     let mut problems = Vec::new();
-    let name = limits.called;
-    if track.total() > limits.limit {
+    let name = day.called;
+    if track.total() > day.limit {
         problems.push(format!(
             "{name} takes {} min with its breaks, at most {}: retag sections from {}",
             track.total(),
-            limits.limit,
-            limits.retag
+            day.limit,
+            day.retag
         ));
     }
     let wanted = (f64::from(track.teaching()) * HANDS_ON_SHARE).ceil() as u32;
-    if limits.needs_hands_on && track.hands_on() < wanted {
+    if day.needs_hands_on && track.hands_on() < wanted {
         problems.push(format!(
             "{name} has {} min hands-on of {} min of teaching, at least {wanted} wanted: \
              teach more hands-on sections in it, or retag others `optional`",
@@ -283,45 +329,24 @@ fn problems(track: &Timetable, limits: &Limits) -> Vec<String> {
     problems
 }
 
-/// The half day, the full day and the two days, each checked against its
-/// limits. Only the half and full day must be a quarter hands-on: the second
-/// day is where the deep dives go.
+/// The half day, the full day and the two days, each day checked against
+/// its limits.
 pub fn tracks(book: &Book) -> Result<Tracks> {
-    let tracks = Tracks {
-        half: lay_out("Half day", slots(book, &[Track::Core])?, false),
-        full: lay_out("Full day", slots(book, &[Track::Core, Track::Full])?, true),
-        day_two: lay_out("Day two", slots(book, &[Track::Optional])?, true),
-        reading: slots(book, &[Track::Reading])?,
-    };
-    let mut found = problems(
-        &tracks.half,
-        &Limits {
-            called: "the half day",
-            limit: HALF_DAY_LIMIT,
-            retag: "`core` to `full` or `optional`",
-            needs_hands_on: true,
-        },
-    );
-    found.extend(problems(
-        &tracks.full,
-        &Limits {
-            called: "the full day",
-            limit: FULL_DAY_LIMIT,
-            retag: "`full` to `optional`",
-            needs_hands_on: true,
-        },
-    ));
-    found.extend(problems(
-        &tracks.day_two,
-        &Limits {
-            called: "day two",
-            limit: FULL_DAY_LIMIT,
-            retag: "`optional` to `reading`",
-            needs_hands_on: false,
-        },
-    ));
+    let mut days = Vec::new();
+    let mut found = Vec::new();
+    for day in &DAYS {
+        let track = lay_out(day.name, slots(book, day.teaches)?, day.lunch);
+        found.extend(problems(&track, day));
+        days.push(track);
+    }
     ensure!(found.is_empty(), "{}", found.join("\n"));
-    Ok(tracks)
+    let [half, full, day_two] = <[Timetable; 3]>::try_from(days).expect("one timetable per day");
+    Ok(Tracks {
+        half,
+        full,
+        day_two,
+        reading: slots(book, &[Track::Reading])?,
+    })
 }
 
 /// A track's timetable as a markdown table starting at 9:00.
@@ -341,7 +366,7 @@ fn timetable(page: &mut String, track: &Timetable) {
                     clock(at),
                     slot.chapter,
                     slot.title,
-                    slot.link,
+                    slot.link(),
                     slot.minutes
                 );
                 at += slot.minutes;
@@ -374,7 +399,7 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
     let mut page = String::new();
     let _ = writeln!(page, "{}\n", generated_marker(command));
     let _ = writeln!(page, "# Workshop schedule\n");
-    let reading: u32 = tracks.reading.iter().map(|slot| slot.minutes).sum();
+    let reading = tracks.reading_minutes();
     let _ = writeln!(
         page,
         "Three tracks, built from the minutes and tags of each section's speaker notes: \
@@ -396,7 +421,10 @@ pub fn render(book: &Book, command: &str) -> Result<String> {
         let _ = writeln!(
             page,
             "| {} | [{}]({}) | {} |",
-            slot.chapter, slot.title, slot.link, slot.minutes
+            slot.chapter,
+            slot.title,
+            slot.link(),
+            slot.minutes
         );
     }
     let _ = writeln!(page, "| | **Total** | **{reading}** |\n");
@@ -464,7 +492,8 @@ mod tests {
             title: format!("{minutes} min"),
             minutes,
             hands_on,
-            link: format!("../page-{page}.md#section"),
+            page: format!("page-{page}.md"),
+            id: "section".into(),
         }
     }
 
@@ -530,14 +559,9 @@ mod tests {
     fn an_overlong_day_names_what_to_retag() {
         let slots: Vec<Slot> = (0..20).map(|_| slot(20, false)).collect();
         let day_two = lay_out("Day two", slots, true);
-        let day_two_limits = Limits {
-            called: "day two",
-            limit: FULL_DAY_LIMIT,
-            retag: "`optional` to `reading`",
-            needs_hands_on: false,
-        };
+        let [_, full_day, second_day] = &DAYS;
         assert_eq!(
-            problems(&day_two, &day_two_limits),
+            problems(&day_two, second_day),
             [format!(
                 "day two takes {} min with its breaks, at most 390: retag sections from \
                  `optional` to `reading`",
@@ -545,14 +569,9 @@ mod tests {
             )],
             "no hands-on share is asked of the second day"
         );
-        let full_limits = Limits {
-            called: "the full day",
-            needs_hands_on: true,
-            ..day_two_limits
-        };
         let short = lay_out("Full day", vec![slot(60, false), slot(10, true)], true);
         assert_eq!(
-            problems(&short, &full_limits),
+            problems(&short, full_day),
             [
                 "the full day has 10 min hands-on of 70 min of teaching, at least 18 wanted: \
               teach more hands-on sections in it, or retag others `optional`"
@@ -563,17 +582,16 @@ mod tests {
     #[test]
     fn the_book_fits_every_track() {
         let book = Book::load(&crate::repository_root().unwrap()).unwrap();
+        let tracks = tracks(&book).unwrap_or_else(|error| panic!("{error:#}"));
         let Tracks {
             half,
             full,
             day_two,
-            reading,
-        } = tracks(&book).unwrap_or_else(|error| panic!("{error:#}"));
+            ..
+        } = &tracks;
         assert!(half.total() <= HALF_DAY_LIMIT && full.total() <= FULL_DAY_LIMIT);
         assert!(day_two.total() <= FULL_DAY_LIMIT);
-        let taught_or_read = full.teaching()
-            + day_two.teaching()
-            + reading.iter().map(|slot| slot.minutes).sum::<u32>();
+        let taught_or_read = full.teaching() + day_two.teaching() + tracks.reading_minutes();
         let whole_book: u32 = book.chapters.iter().map(Chapter::minutes).sum();
         assert_eq!(
             taught_or_read, whole_book,
